@@ -1,0 +1,66 @@
+# The two commands of the quick start: `make run` and `make test`. Nothing is installed by hand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Tests run on 2 workers (the machines have 2 cores); override with `make test XDIST=0`.
+XDIST  ?= 2
+PYTEST_ARGS ?=
+
+DEV_ENV := DEBUG=1 SXSH_DEMO=1
+
+.PHONY: run test venv venv-dev gettext translations migrate reference demo db-stop lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+venv: $(VENV)/.runtime-installed
+venv-dev: $(VENV)/.dev-installed
+
+# msgfmt (GNU gettext) compiles the .po files; install it from Debian's packages if it is missing.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  echo "Installing gettext (msgfmt)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null; fi; }
+
+translations: gettext venv
+	$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+migrate: venv
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+
+reference: migrate
+	$(DEV_ENV) $(BIN)/python manage.py load_reference_data
+
+demo: reference
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+
+run: translations demo
+	@echo "Serving the SXSH Portal on http://$(HOST):$(PORT)/ (Ctrl+C stops it; 'make db-stop' stops the embedded database)"
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: venv-dev translations
+	DEBUG=1 $(BIN)/pytest $(if $(filter 0,$(XDIST)),,-n $(XDIST)) $(PYTEST_ARGS)
+
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: venv-dev
+	DEBUG=1 $(BIN)/python bench/enterprise_list.py
+
+db-stop: venv
+	$(BIN)/python sxsh_portal/embedded_db.py stop
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,77 @@
+"""Users and their roles. The role decides the scope (see ``for_user`` on each model's queryset)."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", "admin")
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        PROVINCE = "province", _("province officer")
+        CENTRE = "centre", _("centre user")
+        MINISTRY = "ministry", _("ministry officer")
+        ADMIN = "admin", _("administrator")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    unit = models.ForeignKey(
+        "provinces.AdministrativeUnit",
+        verbose_name=_("province / city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        help_text=_("For a province officer: the unit (of the 34) whose Department they work for."),
+    )
+    centre = models.ForeignKey(
+        "enterprises.Centre",
+        verbose_name=_("centre"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="province", unit__isnull=False, centre__isnull=True)
+                    | models.Q(role="centre", centre__isnull=False, unit__isnull=True)
+                    | models.Q(role__in=["ministry", "admin"], unit__isnull=True, centre__isnull=True)
+                ),
+                name="user_role_binding",
+                violation_error_message=_(
+                    "A province officer needs a unit, a centre user a centre; "
+                    "ministry officers and administrators neither."
+                ),
+            ),
+        ]
+
+    @property
+    def is_ministry(self) -> bool:
+        """Ministry officers and administrators see everything."""
+        return self.is_active and self.role in (self.Role.MINISTRY, self.Role.ADMIN)
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_active and self.role == self.Role.ADMIN
+
+    @property
+    def is_province_officer(self) -> bool:
+        return self.is_active and self.role == self.Role.PROVINCE and self.unit_id is not None
+
+    @property
+    def is_centre_user(self) -> bool:
+        return self.is_active and self.role == self.Role.CENTRE and self.centre_id is not None
+

@@ -1,0 +1,36 @@
+"""Predicates for actions ("may I"), checked after scoping ("what do I see")."""
+
+import rules
+
+
+@rules.predicate
+def is_ministry(user):
+    return getattr(user, "is_ministry", False)
+
+
+@rules.predicate
+def is_administrator(user):
+    return getattr(user, "is_administrator", False)
+
+
+@rules.predicate
+def is_province_officer(user):
+    return getattr(user, "is_province_officer", False)
+
+
+@rules.predicate
+def is_centre_user(user):
+    return getattr(user, "is_centre_user", False)
+
+
+@rules.predicate
+def officer_of_objects_unit(user, obj):
+    return obj is not None and getattr(user, "is_province_officer", False) and obj.unit_id == user.unit_id
+
+
+rules.add_perm("enterprises.view_enterprise", is_ministry | is_province_officer)
+rules.add_perm("enterprises.add_enterprise", is_ministry | is_province_officer)
+rules.add_perm("enterprises.change_enterprise", is_ministry | officer_of_objects_unit)
+rules.add_perm("enterprises.lookup_enterprise", is_ministry | is_province_officer | is_centre_user)
+rules.add_perm("enterprises.change_centre", is_administrator)
+rules.add_perm("provinces.change_administrativeunit", is_administrator)

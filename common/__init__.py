@@ -1,0 +1,1 @@
+"""Small shared helpers used by several apps (search, pagination). Not a Django app."""

