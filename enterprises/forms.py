@@ -14,6 +14,13 @@ from .taxcode import clean_tax_code
 
 
 class EnterpriseForm(forms.ModelForm):
+    # Longer than the stored compact form: people type dashes and spaces ("0100233488-001").
+    tax_code = forms.CharField(
+        label=Enterprise._meta.get_field("tax_code").verbose_name,
+        help_text=Enterprise._meta.get_field("tax_code").help_text,
+        max_length=20,
+    )
+
     class Meta:
         model = Enterprise
         fields = [

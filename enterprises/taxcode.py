@@ -31,12 +31,6 @@ def clean_tax_code(value: str) -> str:
         )
     try:
         return mst.validate(raw)
-    except stdnum_errors.InvalidFormat:
-        raise ValidationError(
-            _("Tax code %(value)s may contain only digits (and a dash before a branch suffix)."),
-            code="tax_code_format",
-            params={"value": raw},
-        ) from None
     except stdnum_errors.InvalidLength:
         raise ValidationError(
             _("Tax code %(value)s must have 10 digits, or 13 digits (10+3) for a branch."),
@@ -47,6 +41,18 @@ def clean_tax_code(value: str) -> str:
         raise ValidationError(
             _("Tax code %(value)s fails its check digit: check the first ten digits."),
             code="tax_code_checksum",
+            params={"value": raw},
+        ) from None
+    except stdnum_errors.InvalidComponent:
+        raise ValidationError(
+            _("Tax code %(value)s is not a number the tax authority issues (a zero block or branch 000)."),
+            code="tax_code_component",
+            params={"value": raw},
+        ) from None
+    except stdnum_errors.InvalidFormat:
+        raise ValidationError(
+            _("Tax code %(value)s may contain only digits (and a dash before a branch suffix)."),
+            code="tax_code_format",
             params={"value": raw},
         ) from None
     except stdnum_errors.ValidationError:

@@ -6,6 +6,11 @@ from django.conf import settings
 from sxsh_portal.celery import app as celery_app
 
 
+def pytest_configure(config):
+    # PBKDF2 at production strength costs ~0.5 s per password; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def services_required() -> bool:
     """CI sets SXSH_REQUIRE_SERVICES: a test that needs a missing service then fails, not skips."""
     return os.environ.get("SXSH_REQUIRE_SERVICES") == "1"
@@ -38,3 +43,56 @@ def celery_worker(redis_url, transactional_db):
     with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False,
                       shutdown_timeout=10) as worker:
         yield worker
+
+
+PASSWORD = "pass-for-tests-2025"
+
+
+@pytest.fixture
+def danang(db):
+    from tests.factories import unit
+
+    return unit("48")
+
+
+@pytest.fixture
+def hanoi(db):
+    from tests.factories import unit
+
+    return unit("01")
+
+
+@pytest.fixture
+def centre(db):
+    from tests.factories import CentreFactory
+
+    return CentreFactory()
+
+
+@pytest.fixture
+def users(db, danang, centre):
+    """One user per role, keyed by role name."""
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    return {
+        "province": UserFactory(username="officer.danang", role=User.Role.PROVINCE, unit=danang),
+        "centre": UserFactory(username="centre.user", role=User.Role.CENTRE, centre=centre),
+        "ministry": UserFactory(username="ministry.officer", role=User.Role.MINISTRY),
+        "admin": UserFactory(username="admin.user", role=User.Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+
+
+@pytest.fixture
+def client_for(client, users):
+    """``client_for(role)``: a test client logged in as that role (``None``: anonymous)."""
+
+    def make(role):
+        from django.test import Client
+
+        c = Client()
+        if role is not None:
+            c.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
+        return c
+
+    return make
