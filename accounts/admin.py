@@ -10,7 +10,9 @@ class PortalUserAdmin(UserAdmin):
     list_display = ("username", "get_full_name", "role", "unit", "centre", "is_active")
     list_filter = ("role", "is_active", "unit")
     list_select_related = ("unit", "centre")
-    fieldsets = UserAdmin.fieldsets + ((_("Role and scope"), {"fields": ("role", "unit", "centre", "phone")}),)
+    fieldsets = UserAdmin.fieldsets + (
+        (_("Role and scope"), {"fields": ("role", "unit", "centre", "phone")}),
+    )
     add_fieldsets = UserAdmin.add_fieldsets + ((_("Role and scope"), {"fields": ("role", "unit", "centre")}),)
     autocomplete_fields = ("centre",)
 

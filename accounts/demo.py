@@ -17,8 +17,14 @@ DEMO_USERS = [
     # username, password, role, unit code (34), centre name, full name
     ("tinh.danang", "demo-danang-2025", "province", "48", None, "Nguyễn Thị Thu Hà"),
     ("tinh.hanoi", "demo-hanoi-2025", "province", "01", None, "Trần Văn Minh"),
-    ("trungtam.vncpc", "demo-centre-2025", "centre", None, "Trung tâm Sản xuất sạch Việt Nam (VNCPC)",
-     "Lê Hoàng Nam"),
+    (
+        "trungtam.vncpc",
+        "demo-centre-2025",
+        "centre",
+        None,
+        "Trung tâm Sản xuất sạch Việt Nam (VNCPC)",
+        "Lê Hoàng Nam",
+    ),
     ("bo.congthuong", "demo-ministry-2025", "ministry", None, None, "Phạm Thị Lan"),
     ("quantri", "demo-admin-2025", "admin", None, None, "Đỗ Quang Huy"),
 ]
@@ -51,28 +57,72 @@ TRADES = {
     "31": ["Nội thất"],
 }
 NAMES = [
-    "Hòa Phát", "Sông Hồng", "Phú Tài", "Minh Long", "Việt Thắng", "Đại Dương", "Hoàng Gia", "An Phú",
-    "Thành Công", "Tân Tiến", "Bình Minh", "Hưng Thịnh", "Phương Nam", "Trường Sơn", "Kim Ngân",
-    "Hồng Hà", "Mê Kông", "Sài Gòn", "Cửu Long", "Tây Nguyên", "Hải Âu", "Sao Mai", "Thăng Long",
-    "Đông Á", "Nam Việt", "Bắc Hà", "Lam Sơn", "Hương Giang", "Thái Bình Dương", "Quang Trung",
+    "Hòa Phát",
+    "Sông Hồng",
+    "Phú Tài",
+    "Minh Long",
+    "Việt Thắng",
+    "Đại Dương",
+    "Hoàng Gia",
+    "An Phú",
+    "Thành Công",
+    "Tân Tiến",
+    "Bình Minh",
+    "Hưng Thịnh",
+    "Phương Nam",
+    "Trường Sơn",
+    "Kim Ngân",
+    "Hồng Hà",
+    "Mê Kông",
+    "Sài Gòn",
+    "Cửu Long",
+    "Tây Nguyên",
+    "Hải Âu",
+    "Sao Mai",
+    "Thăng Long",
+    "Đông Á",
+    "Nam Việt",
+    "Bắc Hà",
+    "Lam Sơn",
+    "Hương Giang",
+    "Thái Bình Dương",
+    "Quang Trung",
 ]
-STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Lý Thường Kiệt", "Phan Chu Trinh",
-           "Điện Biên Phủ", "Quang Trung", "Nguyễn Văn Linh", "Hùng Vương"]
+STREETS = [
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Huệ",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Phan Chu Trinh",
+    "Điện Biên Phủ",
+    "Quang Trung",
+    "Nguyễn Văn Linh",
+    "Hùng Vương",
+]
 PRODUCTS = {
-    "10": ("thực phẩm chế biến", "t/năm"), "11": ("bia, nước giải khát", "lít/năm"),
-    "13": ("vải, sợi", "t/năm"), "14": ("quần áo may sẵn", "sản phẩm/năm"),
-    "15": ("giày dép, da thuộc", "đôi/năm"), "16": ("đồ gỗ, ván ép", "m³/năm"),
-    "17": ("giấy, bao bì", "t/năm"), "20": ("hóa chất, phân bón", "t/năm"),
-    "22": ("sản phẩm nhựa", "t/năm"), "23": ("xi măng, gạch", "t/năm"),
-    "24": ("thép xây dựng", "t/năm"), "25": ("sản phẩm cơ khí", "t/năm"),
-    "27": ("thiết bị điện", "sản phẩm/năm"), "31": ("đồ nội thất", "sản phẩm/năm"),
+    "10": ("thực phẩm chế biến", "t/năm"),
+    "11": ("bia, nước giải khát", "lít/năm"),
+    "13": ("vải, sợi", "t/năm"),
+    "14": ("quần áo may sẵn", "sản phẩm/năm"),
+    "15": ("giày dép, da thuộc", "đôi/năm"),
+    "16": ("đồ gỗ, ván ép", "m³/năm"),
+    "17": ("giấy, bao bì", "t/năm"),
+    "20": ("hóa chất, phân bón", "t/năm"),
+    "22": ("sản phẩm nhựa", "t/năm"),
+    "23": ("xi măng, gạch", "t/năm"),
+    "24": ("thép xây dựng", "t/năm"),
+    "25": ("sản phẩm cơ khí", "t/năm"),
+    "27": ("thiết bị điện", "sản phẩm/năm"),
+    "31": ("đồ nội thất", "sản phẩm/năm"),
 }
 
 
 def valid_tax_code(rng: random.Random) -> str:
     """A random 10-digit tax code whose check digit is right (computed by python-stdnum)."""
     while True:
-        body = f"{rng.choice(['01', '02', '03', '04', '05', '06', '08', '23', '36', '40'])}{rng.randrange(10**7):07d}"
+        prefix = rng.choice(["01", "02", "03", "04", "05", "06", "08", "23", "36", "40"])
+        body = f"{prefix}{rng.randrange(10**7):07d}"
         check = mst.calc_check_digit(body)
         if len(check) == 1:
             return body + check
@@ -89,8 +139,11 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
         centres[name], _ = Centre.objects.update_or_create(
             name=name,
             defaults={
-                "kind": kind, "level": level, "unit": units[code],
-                "contact_person": "Phòng Sản xuất sạch hơn", "phone": "024 3868 0000",
+                "kind": kind,
+                "level": level,
+                "unit": units[code],
+                "contact_person": "Phòng Sản xuất sạch hơn",
+                "phone": "024 3868 0000",
                 "email": "lienhe@example.vn",
             },
         )
@@ -104,9 +157,12 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
                 "role": role,
                 "unit": units[unit_code] if unit_code else None,
                 "centre": centres[centre_name] if centre_name else None,
-                "first_name": first, "last_name": last,
+                "first_name": first,
+                "last_name": last,
                 "email": f"{username}@example.vn",
-                "is_staff": role == "admin", "is_superuser": role == "admin", "is_active": True,
+                "is_staff": role == "admin",
+                "is_superuser": role == "admin",
+                "is_active": True,
             },
         )
         user.set_password(password)
@@ -124,24 +180,35 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
             tax_code = valid_tax_code(rng)
         seen.add(tax_code)
         product, capacity_unit = PRODUCTS[sector_code]
-        rows.append(Enterprise(
-            tax_code=tax_code,
-            name=f"{rng.choice(FORMS)} {rng.choice(TRADES[sector_code])} {rng.choice(NAMES)}",
-            address=f"Số {rng.randint(1, 399)} đường {rng.choice(STREETS)}, {units[code].name_vi}",
-            unit=units[code],
-            sector=sectors[sector_code],
-            size=rng.choice(["micro", "small", "small", "medium", "medium", "large"]),
-            main_products=product,
-            capacity=Decimal(rng.randrange(1, 500) * 100),
-            capacity_unit=capacity_unit,
-            employees=rng.randrange(10, 2000),
-        ))
+        rows.append(
+            Enterprise(
+                tax_code=tax_code,
+                name=f"{rng.choice(FORMS)} {rng.choice(TRADES[sector_code])} {rng.choice(NAMES)}",
+                address=f"Số {rng.randint(1, 399)} đường {rng.choice(STREETS)}, {units[code].name_vi}",
+                unit=units[code],
+                sector=sectors[sector_code],
+                size=rng.choice(["micro", "small", "small", "medium", "medium", "large"]),
+                main_products=product,
+                capacity=Decimal(rng.randrange(1, 500) * 100),
+                capacity_unit=capacity_unit,
+                employees=rng.randrange(10, 2000),
+            )
+        )
     Enterprise.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["tax_code"],
-        update_fields=["name", "address", "unit", "sector", "size", "main_products", "capacity",
-                       "capacity_unit", "employees"],
+        update_fields=[
+            "name",
+            "address",
+            "unit",
+            "sector",
+            "size",
+            "main_products",
+            "capacity",
+            "capacity_unit",
+            "employees",
+        ],
         batch_size=1000,
     )
     return {"users": users, "centres": len(centres), "enterprises": len(rows)}

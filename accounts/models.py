@@ -74,4 +74,3 @@ class User(AbstractUser):
     @property
     def is_centre_user(self) -> bool:
         return self.is_active and self.role == self.Role.CENTRE and self.centre_id is not None
-

@@ -16,9 +16,7 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     unit = django_filters.ModelChoiceFilter(label=_("Province / city"), queryset=_units)
-    sector = django_filters.ModelChoiceFilter(
-        label=_("Sector"), queryset=Sector.objects.order_by("code")
-    )
+    sector = django_filters.ModelChoiceFilter(label=_("Sector"), queryset=Sector.objects.order_by("code"))
     size = django_filters.ChoiceFilter(label=_("Size class"), choices=Enterprise.Size.choices)
 
     class Meta:

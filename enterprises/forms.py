@@ -24,8 +24,16 @@ class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = [
-            "tax_code", "name", "address", "unit", "sector", "size", "main_products",
-            "capacity", "capacity_unit", "employees",
+            "tax_code",
+            "name",
+            "address",
+            "unit",
+            "sector",
+            "size",
+            "main_products",
+            "capacity",
+            "capacity_unit",
+            "employees",
         ]
 
     def __init__(self, *args, user, **kwargs):

@@ -2,8 +2,7 @@
 
 import re
 
-from django.db.models import Q, QuerySet, Value
-from django.db.models import TextField
+from django.db.models import Q, QuerySet, TextField, Value
 
 from common.search import folded, normalise_text
 from provinces.models import AdministrativeUnit

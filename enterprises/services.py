@@ -10,8 +10,16 @@ from provinces.services import ensure_unit_accepts_new_data
 from .models import Enterprise
 
 EDITABLE_FIELDS = (
-    "tax_code", "name", "address", "unit", "sector", "size", "main_products", "capacity",
-    "capacity_unit", "employees",
+    "tax_code",
+    "name",
+    "address",
+    "unit",
+    "sector",
+    "size",
+    "main_products",
+    "capacity",
+    "capacity_unit",
+    "employees",
 )
 
 

@@ -19,7 +19,9 @@ PAGE_SIZE = 50
 
 class EnterpriseListView(LoginRequiredMixin, View):
     def get(self, request):
-        filterset = EnterpriseFilter(request.GET, queryset=selectors.enterprises_for(request.user), request=request)
+        filterset = EnterpriseFilter(
+            request.GET, queryset=selectors.enterprises_for(request.user), request=request
+        )
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         page = keyset_paginate(
             queryset, ordering=selectors.LIST_ORDERING, params=request.GET, page_size=PAGE_SIZE

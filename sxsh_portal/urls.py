@@ -8,7 +8,10 @@ if settings.REDIS_URL:
     from redis.asyncio import Redis as RedisClient
 
     _health_checks.append(
-        ("health_check.contrib.redis.Redis", {"client_factory": lambda: RedisClient.from_url(settings.REDIS_URL)})
+        (
+            "health_check.contrib.redis.Redis",
+            {"client_factory": lambda: RedisClient.from_url(settings.REDIS_URL)},
+        )
     )
 
 urlpatterns = [

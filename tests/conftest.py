@@ -40,8 +40,9 @@ def celery_worker(redis_url, transactional_db):
     """A real Celery worker thread consuming from the Redis broker at REDIS_URL."""
     from celery.contrib.testing.worker import start_worker
 
-    with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False,
-                      shutdown_timeout=10) as worker:
+    with start_worker(
+        celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10
+    ) as worker:
         yield worker
 
 

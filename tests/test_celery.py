@@ -34,4 +34,4 @@ def test_in_process_task_serialises_arguments_like_a_broker():
 @pytest.mark.celery_worker
 def test_real_worker_answers_health_task(celery_worker):
     result = health_ping.delay("over-redis")
-    assert result.get(timeout=20) ["pong"] == "over-redis"
+    assert result.get(timeout=20)["pong"] == "over-redis"

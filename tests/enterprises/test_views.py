@@ -54,7 +54,9 @@ def test_invalid_tax_code_is_a_form_error_and_nothing_is_saved(client_for, danan
 
 
 def test_invalid_tax_code_message_is_vietnamese_by_default(client_for, danang):
-    response = client_for("province").post(reverse("enterprises:create"), form_data(danang, tax_code="0100233480"))
+    response = client_for("province").post(
+        reverse("enterprises:create"), form_data(danang, tax_code="0100233480")
+    )
     error = " ".join(response.context["form"].errors["tax_code"])
     assert "0100233480" in error and "kiểm tra" in error
 
@@ -146,7 +148,11 @@ def test_list_search_and_filters(client_for, danang):
     client = client_for("province")
     rows = client.get(reverse("enterprises:list"), {"q": "ha noi"}).context["page"].rows
     assert [e.name for e in rows] == ["Công ty Dệt Hà Nội"]
-    rows = client.get(reverse("enterprises:list"), {"sector": Sector.objects.get(code="17").pk}).context["page"].rows
+    rows = (
+        client.get(reverse("enterprises:list"), {"sector": Sector.objects.get(code="17").pk})
+        .context["page"]
+        .rows
+    )
     assert [e.name for e in rows] == ["Công ty Giấy Đà Nẵng"]
 
 
