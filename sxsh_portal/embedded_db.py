@@ -35,7 +35,10 @@ def embedded_database_config(base_dir: Path) -> dict:
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
             if cur.fetchone() is None:
-                cur.execute(f"CREATE DATABASE \"{DB_NAME}\" ENCODING 'UTF8' TEMPLATE template0")
+                try:
+                    cur.execute(f"CREATE DATABASE \"{DB_NAME}\" ENCODING 'UTF8' TEMPLATE template0")
+                except psycopg2.errors.DuplicateDatabase:
+                    pass  # another process (a test worker) created it first
     finally:
         conn.close()
 
