@@ -17,6 +17,16 @@ def services_required() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language; a request in English must not leak."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Every test runs tasks in-process (after commit, JSON round trip) unless it asks for a real
     worker with the ``celery_worker`` fixture."""
