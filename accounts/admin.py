@@ -22,3 +22,8 @@ class PortalUserAdmin(UserAdmin):
 
             kwargs["queryset"] = AdministrativeUnit.objects.current()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+admin.site.site_header = _("SXSH Portal administration")
+admin.site.site_title = _("SXSH Portal")
+admin.site.index_title = _("Users, centres and reference data")

@@ -118,6 +118,18 @@ PRODUCTS = {
 }
 
 
+def size_for(employees: int) -> str:
+    """Size class by employees alone, with the industry thresholds of Decree 80/2021/NĐ-CP
+    (micro up to 10, small up to 100, medium up to 200); revenue and capital are ignored here."""
+    if employees <= 10:
+        return "micro"
+    if employees <= 100:
+        return "small"
+    if employees <= 200:
+        return "medium"
+    return "large"
+
+
 def valid_tax_code(rng: random.Random) -> str:
     """A random 10-digit tax code whose check digit is right (computed by python-stdnum)."""
     while True:
@@ -180,6 +192,9 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
             tax_code = valid_tax_code(rng)
         seen.add(tax_code)
         product, capacity_unit = PRODUCTS[sector_code]
+        employees = rng.choice(
+            [rng.randrange(3, 11), rng.randrange(11, 101), rng.randrange(101, 201), rng.randrange(201, 2000)]
+        )
         rows.append(
             Enterprise(
                 tax_code=tax_code,
@@ -187,11 +202,11 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
                 address=f"Số {rng.randint(1, 399)} đường {rng.choice(STREETS)}, {units[code].name_vi}",
                 unit=units[code],
                 sector=sectors[sector_code],
-                size=rng.choice(["micro", "small", "small", "medium", "medium", "large"]),
+                size=size_for(employees),
                 main_products=product,
                 capacity=Decimal(rng.randrange(1, 500) * 100),
                 capacity_unit=capacity_unit,
-                employees=rng.randrange(10, 2000),
+                employees=employees,
             )
         )
     Enterprise.objects.bulk_create(

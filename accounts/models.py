@@ -58,6 +58,13 @@ class User(AbstractUser):
             ),
         ]
 
+    def get_full_name(self) -> str:
+        """Vietnamese order: family name first (Nguyễn Thị Thu Hà)."""
+        return " ".join(part for part in (self.last_name, self.first_name) if part).strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
     @property
     def is_ministry(self) -> bool:
         """Ministry officers and administrators see everything."""

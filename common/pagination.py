@@ -1,8 +1,10 @@
 """Keyset pagination: first, previous, next and last page cost the same whatever the table size.
 
-No OFFSET (which scans every skipped row) and no COUNT(*) over the whole table. The page is
-addressed by the ordering key of its first or last row, carried in an opaque cursor. The ordering
-must end with a unique column (the primary key) so that every row has one place.
+No OFFSET (which scans every skipped row) and no COUNT(*) over the whole table: the total is
+counted only up to ``count_cap`` rows ("more than 10,000" beyond). The page is addressed by the
+ordering key of its first or last row, carried in an opaque cursor together with the row's
+position, so that the page can say "rows 51-100 of 2,363". The ordering must end with a unique
+column (the primary key) so that every row has one place.
 """
 
 import base64
@@ -54,7 +56,14 @@ class KeysetPage:
     page_size: int = 50
     is_first: bool = True
     is_last: bool = False
+    total: int | None = None  # None: more than the count cap
+    count_cap: int = 10_000
+    start: int | None = None  # 1-based position of the first row, when known
     extra: dict = field(default_factory=dict)
+
+    @property
+    def end(self) -> int | None:
+        return None if self.start is None else self.start + len(self.rows) - 1
 
     def __iter__(self):
         return iter(self.rows)
@@ -63,7 +72,18 @@ class KeysetPage:
         return len(self.rows)
 
 
-def keyset_paginate(queryset, *, ordering: tuple[str, ...], params, page_size: int = 50) -> KeysetPage:
+def _read_cursor(token, arity):
+    """A cursor is [position or null, key values...]; None if it cannot be read."""
+    values = _decode(token) if token else None
+    if values is None or len(values) != arity + 1:
+        return None, None
+    position = values[0] if isinstance(values[0], int) and values[0] >= 0 else None
+    return values[1:], position
+
+
+def keyset_paginate(
+    queryset, *, ordering: tuple[str, ...], params, page_size: int = 50, count_cap: int = 10_000
+) -> KeysetPage:
     """Return one page of ``queryset`` ordered by ``ordering`` (ascending columns, the last unique).
 
     ``params`` is a mapping (``request.GET``): ``after=<cursor>``, ``before=<cursor>`` or
@@ -73,13 +93,12 @@ def keyset_paginate(queryset, *, ordering: tuple[str, ...], params, page_size: i
     forward = list(ordering)
     backward = [f"-{name}" for name in ordering]
 
-    after = _decode(params.get("after", "")) if params.get("after") else None
-    before = _decode(params.get("before", "")) if params.get("before") else None
+    after, after_pos = _read_cursor(params.get("after"), len(ordering))
+    before, before_pos = _read_cursor(params.get("before"), len(ordering))
     last = params.get("page") == "last"
-    if after is not None and len(after) != len(ordering):
-        after = None
-    if before is not None and len(before) != len(ordering):
-        before = None
+    # Bounded count: at most count_cap + 1 rows are counted, whatever the table size.
+    counted = queryset.order_by()[: count_cap + 1].count()
+    total = counted if counted <= count_cap else None
 
     def bound(values):
         return Row(*[Value(v) for v in values])
@@ -88,21 +107,27 @@ def keyset_paginate(queryset, *, ordering: tuple[str, ...], params, page_size: i
         rows = list(queryset.filter(GreaterThan(key, bound(after))).order_by(*forward)[: page_size + 1])
         has_next, has_previous = len(rows) > page_size, True
         rows = rows[:page_size]
+        start = after_pos
     elif before is not None:
         rows = list(queryset.filter(LessThan(key, bound(before))).order_by(*backward)[: page_size + 1])
         has_previous, has_next = len(rows) > page_size, True
         rows = list(reversed(rows[:page_size]))
+        start = None if before_pos is None else before_pos - len(rows)
+        if not has_previous:
+            start = 0
     elif last:
         rows = list(queryset.order_by(*backward)[: page_size + 1])
         has_previous, has_next = len(rows) > page_size, False
         rows = list(reversed(rows[:page_size]))
+        start = None if total is None else total - len(rows)
     else:
         rows = list(queryset.order_by(*forward)[: page_size + 1])
         has_next, has_previous = len(rows) > page_size, False
         rows = rows[:page_size]
+        start = 0
 
-    def cursor(obj):
-        values = []
+    def cursor(obj, position):
+        values = [position]
         for name in ordering:
             value = obj
             for part in name.split("__"):
@@ -110,10 +135,21 @@ def keyset_paginate(queryset, *, ordering: tuple[str, ...], params, page_size: i
             values.append(value)
         return _encode(values)
 
-    page = KeysetPage(rows=rows, has_next=has_next, has_previous=has_previous, page_size=page_size)
+    page = KeysetPage(
+        rows=rows,
+        has_next=has_next,
+        has_previous=has_previous,
+        page_size=page_size,
+        total=total,
+        count_cap=count_cap,
+        start=None if start is None or not rows else start + 1,
+    )
     if rows:
-        page.next_cursor = cursor(rows[-1]) if has_next else None
-        page.previous_cursor = cursor(rows[0]) if has_previous else None
+        # next cursor: position of the row after the last one; previous: position of the first row
+        page.next_cursor = (
+            cursor(rows[-1], None if start is None else start + len(rows)) if has_next else None
+        )
+        page.previous_cursor = cursor(rows[0], start) if has_previous else None
     page.is_first = not has_previous
     page.is_last = not has_next
     return page

@@ -3,6 +3,7 @@ from crispy_forms.layout import Column, Div, Layout, Row, Submit
 from django import forms
 from django.db.models import Q
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from provinces.models import AdministrativeUnit, Generation
@@ -16,7 +17,7 @@ from .taxcode import clean_tax_code
 class EnterpriseForm(forms.ModelForm):
     # Longer than the stored compact form: people type dashes and spaces ("0100233488-001").
     tax_code = forms.CharField(
-        label=Enterprise._meta.get_field("tax_code").verbose_name,
+        label=capfirst(Enterprise._meta.get_field("tax_code").verbose_name),
         help_text=Enterprise._meta.get_field("tax_code").help_text,
         max_length=20,
     )

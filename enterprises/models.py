@@ -79,9 +79,7 @@ class Enterprise(models.Model):
     )
     size = models.CharField(_("size class"), max_length=10, choices=Size.choices, blank=True)
     main_products = models.CharField(_("main products"), max_length=255, blank=True)
-    capacity = models.DecimalField(
-        _("capacity per year"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    capacity = models.DecimalField(_("capacity"), max_digits=16, decimal_places=2, null=True, blank=True)
     capacity_unit = models.CharField(
         _("capacity unit"), max_length=30, blank=True, help_text=_("e.g. t/year, m³/year, pieces/year")
     )

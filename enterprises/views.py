@@ -63,7 +63,9 @@ class EnterpriseCreateView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return render(request, self.template_name, {"form": EnterpriseForm(user=request.user)})
+        initial = {"tax_code": request.GET.get("tax_code", "")[:20]}
+        form = EnterpriseForm(user=request.user, initial=initial)
+        return render(request, self.template_name, {"form": form})
 
     def post(self, request):
         form = EnterpriseForm(request.POST, user=request.user)
@@ -121,10 +123,11 @@ class EnterpriseLookupView(LoginRequiredMixin, View):
                 result = selectors.enterprise_by_tax_code(clean_tax_code(raw))
             except ValidationError as exc:
                 error = exc.messages[0]
+        visible = result is not None and selectors.enterprises_for(request.user).filter(pk=result.pk).exists()
         return render(
             request,
             "enterprises/enterprise_lookup.html",
-            {"tax_code": raw, "result": result, "error": error, "searched": bool(raw)},
+            {"tax_code": raw, "result": result, "visible": visible, "error": error, "searched": bool(raw)},
         )
 
 

@@ -52,3 +52,12 @@ def test_enterprise_page_shows_capacity_in_vietnamese_format(client_for, danang)
     enterprise = EnterpriseFactory(unit=danang, capacity=Decimal("12500.5"), capacity_unit="t/năm")
     page = client_for("province").get(enterprise.get_absolute_url()).content.decode()
     assert "12.500,50 t/năm" in page
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="vi"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'lang="en"' in page

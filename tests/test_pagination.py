@@ -47,3 +47,29 @@ def test_walking_back_from_the_last_page_visits_every_row_once(rows):
 def test_a_broken_cursor_gives_the_first_page(rows):
     assert [e.pk for e in page("after=not-a-cursor")] == rows[:5]
     assert [e.pk for e in page("before=WyJ4Il0")] == rows[:5]  # wrong arity
+
+
+def test_pages_know_their_row_positions_and_the_total(rows):
+    current, starts = page(""), []
+    while True:
+        assert current.total == 23
+        starts.append((current.start, current.end))
+        if not current.has_next:
+            break
+        current = page(f"after={current.next_cursor}")
+    assert starts == [(1, 5), (6, 10), (11, 15), (16, 20), (21, 23)]
+    current, starts = page("page=last"), []
+    while True:
+        starts.append((current.start, current.end))
+        if not current.has_previous:
+            break
+        current = page(f"before={current.previous_cursor}")
+    assert starts == [(19, 23), (14, 18), (9, 13), (4, 8), (1, 3)]
+
+
+def test_the_total_is_counted_only_up_to_the_cap(rows):
+    capped = keyset_paginate(
+        Enterprise.objects.all(), ordering=ORDER, params=QueryDict("page=last"), page_size=5, count_cap=10
+    )
+    assert capped.total is None and capped.start is None
+    assert [e.pk for e in capped] == rows[-5:]

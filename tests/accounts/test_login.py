@@ -56,3 +56,8 @@ def test_a_role_must_be_bound_to_exactly_what_it_needs(danang, centre, role, bin
 def test_createsuperuser_makes_an_administrator():
     user = User.objects.create_superuser("root", "root@example.vn", "x")
     assert user.role == User.Role.ADMIN and user.is_ministry
+
+
+def test_full_name_is_in_vietnamese_order():
+    user = User(first_name="Hà", last_name="Nguyễn Thị Thu")
+    assert user.get_full_name() == "Nguyễn Thị Thu Hà"

@@ -171,3 +171,19 @@ def test_enterprise_list_costs_the_same_queries_for_any_page_size(
     with django_assert_max_num_queries(6):
         response = client.get(reverse("enterprises:list"), {"page": "last", "q": "công ty"})
     assert len(response.context["page"].rows) == n
+
+
+def test_list_says_which_rows_it_shows_and_never_links_to_a_missing_page(client_for, danang):
+    EnterpriseFactory.create_batch(3, unit=danang)
+    client = client_for("province")
+    client.post("/i18n/setlang/", {"language": "en"})
+    content = client.get(reverse("enterprises:list")).content.decode()
+    assert "Rows 1–3 of 3" in content
+    assert "None" not in content
+
+
+def test_lookup_offers_to_register_an_unknown_tax_code(client_for):
+    content = client_for("province").get(reverse("enterprises:lookup"), {"tax_code": "0100233488"}).content
+    assert b"/enterprises/new/?tax_code=0100233488" in content
+    form = client_for("province").get("/enterprises/new/?tax_code=0100233488").context["form"]
+    assert form["tax_code"].value() == "0100233488"
