@@ -34,3 +34,22 @@ rules.add_perm("enterprises.change_enterprise", is_ministry | officer_of_objects
 rules.add_perm("enterprises.lookup_enterprise", is_ministry | is_province_officer | is_centre_user)
 rules.add_perm("enterprises.change_centre", is_administrator)
 rules.add_perm("provinces.change_administrativeunit", is_administrator)
+
+
+@rules.predicate
+def assessment_in_scope_and_open(user, assessment):
+    from assessments.models import Assessment
+
+    if assessment is None or assessment.is_locked:
+        return False
+    if not Assessment.objects.for_user(user).filter(pk=assessment.pk).exists():
+        return False
+    return not (getattr(user, "is_province_officer", False) and assessment.funding_level != "local")
+
+
+rules.add_perm("assessments.view_assessment", is_ministry | is_province_officer | is_centre_user)
+rules.add_perm("assessments.add_assessment", is_ministry | is_province_officer | is_centre_user)
+rules.add_perm("assessments.change_assessment", assessment_in_scope_and_open)
+rules.add_perm("assessments.review_assessment", is_ministry)
+rules.add_perm("assessments.change_conversionfactor", is_ministry)
+rules.add_perm("assessments.change_gridemissionfactor", is_ministry)

@@ -154,12 +154,13 @@ def main():
     for label, params in cases.items():
         with CaptureQueriesContext(connection) as ctx:
             orm_page(params)
-        sql = ctx.captured_queries[-1]["sql"]
+        statements = [q["sql"] for q in ctx.captured_queries]  # the capped count and the page
 
-        def bare(sql=sql):
+        def bare(statements=statements):
             with connection.cursor() as cur:
-                cur.execute(sql)
-                cur.fetchall()
+                for sql in statements:
+                    cur.execute(sql)
+                    cur.fetchall()
 
         view_ms = timed(lambda params=params: client.get(f"/enterprises/?{params}"), args.repeat)
         orm_ms = timed(lambda params=params: orm_page(params), args.repeat)
@@ -192,7 +193,8 @@ def main():
         "",
         f"## Enterprise list, {args.n:,} enterprises, 50 rows a page",
         "",
-        "| page | whole view (ms) | ORM page query (ms) | bare SQL of that query (ms) | ORM / bare SQL |",
+        "| page | whole view (ms) | ORM: capped count + page (ms) | bare SQL of those queries (ms) "
+        "| ORM / bare SQL |",
         "|---|---:|---:|---:|---:|",
     ]
     for label, view_ms, orm_ms, sql_ms in results:
@@ -206,8 +208,8 @@ def main():
         f"**{last_orm / first_orm:.2f}x** for the page query (goal: at most 2x).",
         f"- For contrast, the last page by `OFFSET {max(args.n - 50, 0):,}` in bare SQL: {offset_ms:.1f} ms.",
         "- Keyset pagination (`common/pagination.py`) seeks with `ROW(name, id) > (…)` on the "
-        "`(name, id)` index; no `OFFSET`, no `COUNT(*)`. Search uses a trigram GIN index on "
-        "`sxsh_unaccent(lower(name))`.",
+        "`(name, id)` index; no `OFFSET`; the total is counted only up to 10,000 rows. "
+        "Search uses a trigram GIN index on `sxsh_unaccent(lower(name))`.",
         "",
     ]
     Path(args.out).write_text("\n".join(lines), encoding="utf-8")

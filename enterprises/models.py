@@ -1,5 +1,6 @@
 """Industrial establishments (identified by tax code) and the centres that advise them."""
 
+import pghistory
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.urls import reverse
@@ -48,6 +49,7 @@ class EnterpriseQuerySet(models.QuerySet):
         return self.none()
 
 
+@pghistory.track()
 class Enterprise(models.Model):
     class Size(models.TextChoices):
         # Decree 80/2021/NĐ-CP

@@ -52,8 +52,11 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "health_check",
+    "pgtrigger",
+    "pghistory",
     "provinces",
     "enterprises",
+    "assessments",
     "accounts",
     "reporting",
     "indicators",
@@ -69,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Groups the history events of a request and records who made them (audit trail).
+    "pghistory.middleware.HistoryMiddleware",
 ]
 
 if not DEBUG:

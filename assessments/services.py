@@ -1,0 +1,284 @@
+"""Writes on assessments: record, update, submit, accept, return; bulk refresh of derived figures.
+
+Every write goes through here, whether it comes from a page, the Excel import or the API. Callers
+pass the acting user; scope and permissions are checked again here.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import StateError
+from provinces.services import ensure_unit_accepts_new_data
+
+from . import validation
+from .models import Assessment, BaselineConsumption, CPOption, FundingLevel, WasteStream
+
+ASSESSMENT_FIELDS = (
+    "kind",
+    "enterprise",
+    "centre",
+    "funding_level",
+    "funding_source",
+    "start_date",
+    "end_date",
+    "report_date",
+    "focus",
+    "production_volume",
+    "production_unit",
+    "detailed_advised",
+    "external_id",
+    "demonstration_model",
+    "demonstration_date",
+    "demonstration_description",
+)
+BASELINE_FIELDS = ("resource", "quantity_per_year", "per_unit_product")
+WASTE_FIELDS = ("name", "kind", "quantity", "unit", "cost_vnd_per_year")
+OPTION_FIELDS = (
+    "number",
+    "category",
+    "description",
+    "status",
+    "implemented_on",
+    "investment_vnd",
+    "annual_savings_vnd",
+    *validation.SAVING_FIELDS,
+)
+
+
+def _raise_if(errors: dict, prefix: str = ""):
+    if errors:
+        raise ValidationError({f"{prefix}{field}": messages for field, messages in errors.items()})
+
+
+def check_may_record(*, by, enterprise, centre, funding_level) -> None:
+    """Who may record an assessment for whom (raises PermissionDenied or ValidationError)."""
+    if by.is_ministry:
+        return
+    if by.is_centre_user:
+        if centre is None or centre.pk != by.centre_id:
+            raise PermissionDenied(_("A centre records only its own assessments."))
+        return
+    if by.is_province_officer:
+        if enterprise.unit_id != by.unit_id:
+            raise ValidationError(
+                {"enterprise": _("You may only record assessments of enterprises in your province.")}
+            )
+        if funding_level != FundingLevel.LOCAL:
+            raise ValidationError(
+                {"funding_level": _("A province records the assessments it funded from the local budget.")}
+            )
+        return
+    raise PermissionDenied
+
+
+def check_may_edit(*, by, assessment: Assessment) -> None:
+    if not Assessment.objects.for_user(by).filter(pk=assessment.pk).exists():
+        raise PermissionDenied
+    if assessment.is_locked:
+        raise StateError(_("This assessment was accepted by the ministry and can no longer be changed."))
+    if by.is_province_officer and assessment.funding_level != FundingLevel.LOCAL:
+        raise PermissionDenied(_("A province edits only the assessments it funded."))
+
+
+def _children(assessment, model, fields, rows):
+    objects = []
+    for row in rows:
+        objects.append(model(assessment=assessment, **{f: row[f] for f in fields if f in row}))
+    return objects
+
+
+def _validate_all(data, baseline, waste_streams, options) -> None:
+    errors = {}
+    for field, messages in validation.validate_assessment(data).items():
+        errors[field] = messages
+    for prefix, rows, check in (
+        ("baseline", baseline, validation.validate_baseline),
+        ("waste_streams", waste_streams, validation.validate_waste_stream),
+        ("options", options, validation.validate_option),
+    ):
+        for i, row in enumerate(rows):
+            for field, messages in check(row).items():
+                errors[f"{prefix}.{i}.{field}"] = messages
+    resources = [row.get("resource") for row in baseline]
+    if len(resources) != len(set(resources)):
+        errors["baseline"] = [_("Each resource appears once in the baseline.")]
+    numbers = [row.get("number") for row in options]
+    if len(numbers) != len(set(numbers)):
+        errors["options"] = [_("Each option number appears once.")]
+    _raise_if(errors)
+
+
+@transaction.atomic
+def record_assessment(
+    *,
+    by,
+    data: dict,
+    baseline: Iterable[dict] = (),
+    waste_streams: Iterable[dict] = (),
+    options: Iterable[dict] = (),
+) -> Assessment:
+    """Create an assessment with its baseline, waste streams and options, all or nothing."""
+    baseline, waste_streams, options = list(baseline), list(waste_streams), list(options)
+    data = {k: v for k, v in data.items() if k in ASSESSMENT_FIELDS}
+    if by.is_centre_user:
+        data["centre"] = by.centre
+    check_may_record(
+        by=by,
+        enterprise=data["enterprise"],
+        centre=data.get("centre"),
+        funding_level=data.get("funding_level"),
+    )
+    ensure_unit_accepts_new_data(data["enterprise"].unit)
+    _validate_all(data, baseline, waste_streams, options)
+    assessment = Assessment(**data, created_by=by)
+    assessment.full_clean()
+    assessment.save()
+    _write_children(assessment, baseline, waste_streams, options)
+    return assessment
+
+
+def _write_children(assessment, baseline, waste_streams, options):
+    BaselineConsumption.objects.bulk_create(
+        _children(assessment, BaselineConsumption, BASELINE_FIELDS, baseline)
+    )
+    WasteStream.objects.bulk_create(_children(assessment, WasteStream, WASTE_FIELDS, waste_streams))
+    CPOption.objects.bulk_create(_children(assessment, CPOption, OPTION_FIELDS, options))
+    refresh_option_derivations(assessment_ids=[assessment.pk])
+
+
+@transaction.atomic
+def update_assessment(
+    *,
+    by,
+    assessment: Assessment,
+    data: dict,
+    baseline: Iterable[dict] | None = None,
+    waste_streams: Iterable[dict] | None = None,
+    options: Iterable[dict] | None = None,
+) -> Assessment:
+    """Change an assessment (not once accepted); the child lists given replace the stored ones."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    check_may_edit(by=by, assessment=assessment)
+    data = {k: v for k, v in data.items() if k in ASSESSMENT_FIELDS and k != "centre"}
+    merged = {f: getattr(assessment, f) for f in ASSESSMENT_FIELDS} | data
+    check_may_record(
+        by=by,
+        enterprise=merged["enterprise"],
+        centre=assessment.centre,
+        funding_level=merged["funding_level"],
+    )
+    baseline = None if baseline is None else list(baseline)
+    waste_streams = None if waste_streams is None else list(waste_streams)
+    options = None if options is None else list(options)
+    _validate_all(merged, baseline or [], waste_streams or [], options or [])
+    for field, value in data.items():
+        setattr(assessment, field, value)
+    if assessment.status == Assessment.Status.RETURNED:
+        assessment.status = Assessment.Status.DRAFT
+    assessment.full_clean()
+    assessment.save()
+    if baseline is not None:
+        assessment.baseline.all().delete()
+        BaselineConsumption.objects.bulk_create(
+            _children(assessment, BaselineConsumption, BASELINE_FIELDS, baseline)
+        )
+    if waste_streams is not None:
+        assessment.waste_streams.all().delete()
+        WasteStream.objects.bulk_create(_children(assessment, WasteStream, WASTE_FIELDS, waste_streams))
+    if options is not None:
+        assessment.options.all().delete()
+        CPOption.objects.bulk_create(_children(assessment, CPOption, OPTION_FIELDS, options))
+    refresh_option_derivations(assessment_ids=[assessment.pk])
+    return assessment
+
+
+@transaction.atomic
+def submit_assessment(*, by, assessment: Assessment) -> Assessment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    check_may_edit(by=by, assessment=assessment)
+    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.RETURNED):
+        raise StateError(_("Only a draft or returned assessment can be submitted."))
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_by, assessment.submitted_at = by, timezone.now()
+    assessment.return_reason = ""
+    assessment.save(update_fields=["status", "submitted_by", "submitted_at", "return_reason", "updated_at"])
+    return assessment
+
+
+@transaction.atomic
+def accept_assessment(*, by, assessment: Assessment) -> Assessment:
+    if not by.has_perm("assessments.review_assessment"):
+        raise PermissionDenied
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != Assessment.Status.SUBMITTED:
+        raise StateError(_("Only a submitted assessment can be accepted."))
+    assessment.status = Assessment.Status.ACCEPTED
+    assessment.reviewed_by, assessment.reviewed_at = by, timezone.now()
+    assessment.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+    return assessment
+
+
+@transaction.atomic
+def return_assessment(*, by, assessment: Assessment, reason: str) -> Assessment:
+    if not by.has_perm("assessments.review_assessment"):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Say why the assessment is returned, so the centre can correct it.")}
+        )
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != Assessment.Status.SUBMITTED:
+        raise StateError(_("Only a submitted assessment can be returned."))
+    assessment.status = Assessment.Status.RETURNED
+    assessment.return_reason = reason
+    assessment.reviewed_by, assessment.reviewed_at = by, timezone.now()
+    assessment.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at", "updated_at"])
+    return assessment
+
+
+REFRESH_SQL = """
+WITH f AS (
+    SELECT
+        COALESCE(MAX(toe_per_unit) FILTER (WHERE resource = 'electricity_kwh'), 0) AS e_toe,
+        COALESCE(MAX(toe_per_unit) FILTER (WHERE resource = 'coal_t'), 0) AS coal_toe,
+        COALESCE(MAX(toe_per_unit) FILTER (WHERE resource = 'oil_t'), 0) AS oil_toe,
+        COALESCE(MAX(toe_per_unit) FILTER (WHERE resource = 'gas_m3'), 0) AS gas_toe,
+        COALESCE(MAX(co2e_tonnes_per_unit) FILTER (WHERE resource = 'coal_t'), 0) AS coal_co2,
+        COALESCE(MAX(co2e_tonnes_per_unit) FILTER (WHERE resource = 'oil_t'), 0) AS oil_co2,
+        COALESCE(MAX(co2e_tonnes_per_unit) FILTER (WHERE resource = 'gas_m3'), 0) AS gas_co2
+    FROM assessments_conversionfactor
+)
+UPDATE assessments_cpoption AS o SET
+    energy_toe = ROUND(o.electricity_kwh * f.e_toe + o.coal_t * f.coal_toe + o.oil_t * f.oil_toe
+                       + o.gas_m3 * f.gas_toe, 4),
+    co2e_tonnes = ROUND(o.electricity_kwh / 1000 * COALESCE(g.tco2_per_mwh, 0) + o.coal_t * f.coal_co2
+                        + o.oil_t * f.oil_co2 + o.gas_m3 * f.gas_co2, 4)
+FROM f, assessments_assessment AS a
+LEFT JOIN LATERAL (
+    -- the grid factor of the year the savings start, else the nearest year published
+    SELECT ge.tco2_per_mwh FROM assessments_gridemissionfactor AS ge
+    ORDER BY ABS(ge.year - EXTRACT(YEAR FROM COALESCE(a.report_date, a.start_date))), ge.year DESC
+    LIMIT 1
+) AS g ON TRUE
+WHERE o.assessment_id = a.id {where}
+"""
+
+
+def refresh_option_derivations(*, assessment_ids: Iterable[int] | None = None) -> int:
+    """Recompute energy (TOE) and CO2e of options in one statement: for the given assessments,
+    or for all (after the ministry edits a factor). Returns the number of options updated."""
+    params = []
+    where = ""
+    if assessment_ids is not None:
+        ids = list(assessment_ids)
+        if not ids:
+            return 0
+        where, params = "AND a.id = ANY(%s)", [ids]
+    with connection.cursor() as cur:
+        cur.execute(REFRESH_SQL.format(where=where), params)
+        return cur.rowcount
