@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "provinces",
     "enterprises",
     "assessments",
+    "jobs",
     "accounts",
     "reporting",
     "indicators",

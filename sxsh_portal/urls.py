@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("provinces.urls")),
     path("", include("enterprises.urls")),
+    path("", include("jobs.urls")),
 ]
