@@ -226,4 +226,83 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
         ],
         batch_size=1000,
     )
-    return {"users": users, "centres": len(centres), "enterprises": len(rows)}
+    n_assessments = seed_demo_assessments(rng=rng, centres=list(centres.values()))
+    return {"users": users, "centres": len(centres), "enterprises": len(rows), "assessments": n_assessments}
+
+
+OPTION_IDEAS = [
+    ("housekeeping", "Sửa chữa rò rỉ hơi và khí nén", 15_000_000, 60_000_000, {"electricity_kwh": 40_000}),
+    ("process_control", "Kiểm soát nhiệt độ lò hơi tự động", 120_000_000, 180_000_000, {"coal_t": 90}),
+    ("equipment", "Lắp biến tần cho quạt và bơm", 250_000_000, 150_000_000, {"electricity_kwh": 180_000}),
+    ("recovery", "Thu hồi nước ngưng về lò hơi", 80_000_000, 95_000_000, {"water_m3": 12_000, "coal_t": 40}),
+    ("technology", "Thay đèn chiếu sáng bằng đèn LED", 90_000_000, 70_000_000, {"electricity_kwh": 75_000}),
+    ("input_change", "Thay hóa chất tẩy rửa ít độc hại", 20_000_000, 25_000_000, {"chemicals_kg": 3_000}),
+    ("by_products", "Bán phế liệu vải vụn làm nguyên liệu", 5_000_000, 40_000_000, {"materials_t": 35}),
+    ("product", "Giảm độ dày bao bì sản phẩm", 60_000_000, 110_000_000, {"materials_t": 60}),
+]
+
+
+def seed_demo_assessments(*, rng: random.Random, centres: list) -> int:
+    """About 80 demo assessments by the demo centres, with options; idempotent by external_id."""
+    import datetime
+
+    from assessments.models import Assessment, CPOption
+    from assessments.services import refresh_option_derivations
+
+    enterprises = list(Enterprise.objects.order_by("tax_code")[:80])
+    existing = set(
+        Assessment.objects.filter(external_id__startswith="DEMO-").values_list("external_id", flat=True)
+    )
+    created = []
+    for i, enterprise in enumerate(enterprises):
+        external_id = f"DEMO-{i + 1:03d}"
+        if external_id in existing:
+            continue
+        centre = centres[i % len(centres)]
+        kind = "detailed" if i % 4 == 0 else "quick"
+        start = datetime.date(2017 + i % 8, 1 + i % 12, 1 + i % 27)
+        status = ["accepted", "submitted", "draft", "accepted", "returned"][i % 5]
+        created.append(
+            Assessment(
+                kind=kind,
+                enterprise=enterprise,
+                centre=centre,
+                funding_level=["central", "local", "donor", "enterprise"][i % 4],
+                funding_source="Chương trình khuyến công quốc gia" if i % 4 == 0 else "",
+                start_date=start,
+                end_date=start + datetime.timedelta(days=2 if kind == "quick" else 60),
+                report_date=start + datetime.timedelta(days=20 if kind == "quick" else 90),
+                focus="Xưởng sản xuất chính",
+                production_volume=enterprise.capacity,
+                production_unit=enterprise.capacity_unit.replace("/năm", ""),
+                detailed_advised=(i % 3 == 0) if kind == "quick" else None,
+                external_id=external_id,
+                status=status,
+                return_reason="Thiếu số liệu tiêu thụ điện năm cơ sở" if status == "returned" else "",
+                demonstration_model=(i % 20 == 0),
+                demonstration_date=start + datetime.timedelta(days=180) if i % 20 == 0 else None,
+                demonstration_description="Mô hình trình diễn SXSH ngành" if i % 20 == 0 else "",
+            )
+        )
+    Assessment.objects.bulk_create(created)
+    options = []
+    for assessment in created:
+        for number, idea in enumerate(rng.sample(OPTION_IDEAS, rng.randint(2, 5)), start=1):
+            category, description, investment, savings, quantities = idea
+            implemented = rng.random() < 0.5
+            options.append(
+                CPOption(
+                    assessment=assessment,
+                    number=number,
+                    category=category,
+                    description=description,
+                    status="implemented" if implemented else rng.choice(["proposed", "study", "rejected"]),
+                    implemented_on=assessment.report_date if implemented else None,
+                    investment_vnd=investment,
+                    annual_savings_vnd=savings,
+                    **quantities,
+                )
+            )
+    CPOption.objects.bulk_create(options)
+    refresh_option_derivations(assessment_ids=[a.pk for a in created])
+    return len(created)

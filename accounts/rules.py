@@ -28,7 +28,7 @@ def officer_of_objects_unit(user, obj):
     return obj is not None and getattr(user, "is_province_officer", False) and obj.unit_id == user.unit_id
 
 
-rules.add_perm("enterprises.view_enterprise", is_ministry | is_province_officer)
+rules.add_perm("enterprises.view_enterprise", is_ministry | is_province_officer | is_centre_user)
 rules.add_perm("enterprises.add_enterprise", is_ministry | is_province_officer)
 rules.add_perm("enterprises.change_enterprise", is_ministry | officer_of_objects_unit)
 rules.add_perm("enterprises.lookup_enterprise", is_ministry | is_province_officer | is_centre_user)

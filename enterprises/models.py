@@ -38,14 +38,19 @@ class Sector(models.Model):
 class EnterpriseQuerySet(models.QuerySet):
     def for_user(self, user):
         """The one way in: what ``user`` may see. Ministry and administrators see all; a province
-        officer their unit; a centre user only enterprises tied to the centre's own submissions
-        (assessments come with the assessments issue; until then none, plus look-up by tax code)."""
+        officer their unit; a centre user the enterprises of the centre's own assessments (and any
+        enterprise by exact tax code through the look-up)."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_ministry:
             return self
         if user.is_province_officer:
             return self.filter(unit_id=user.unit_id)
+        if user.is_centre_user:
+            from assessments.models import Assessment
+
+            own = Assessment.objects.filter(centre_id=user.centre_id).values("enterprise_id")
+            return self.filter(pk__in=own)
         return self.none()
 
 

@@ -21,5 +21,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("provinces.urls")),
     path("", include("enterprises.urls")),
+    path("", include("assessments.urls")),
     path("", include("jobs.urls")),
+    path("", include("jobs.export_urls")),
 ]

@@ -73,3 +73,22 @@ def test_the_total_is_counted_only_up_to_the_cap(rows):
     )
     assert capped.total is None and capped.start is None
     assert [e.pk for e in capped] == rows[-5:]
+
+
+def test_descending_ordering_walks_newest_first(rows):
+    order = ("-name", "-id")
+    expected = list(Enterprise.objects.order_by(*order).values_list("pk", flat=True))
+    seen, params = [], ""
+    while True:
+        current = keyset_paginate(
+            Enterprise.objects.all(), ordering=order, params=QueryDict(params), page_size=4
+        )
+        seen += [e.pk for e in current]
+        if not current.has_next:
+            break
+        params = f"after={current.next_cursor}"
+    assert seen == expected
+    last = keyset_paginate(
+        Enterprise.objects.all(), ordering=order, params=QueryDict("page=last"), page_size=4
+    )
+    assert [e.pk for e in last] == expected[-4:]

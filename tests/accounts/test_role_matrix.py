@@ -77,5 +77,5 @@ def test_navigation_shows_each_role_what_it_can_do(client_for, objects):
     centre = client_for("centre").get("/").content.decode()
     admin = client_for("admin").get("/").content.decode()
     assert 'href="/enterprises/"' in province and 'href="/admin/"' not in province
-    assert 'href="/enterprises/"' not in centre and 'href="/enterprises/lookup/"' in centre
+    assert 'href="/assessments/"' in centre and 'href="/enterprises/lookup/"' in centre
     assert 'href="/admin/"' in admin

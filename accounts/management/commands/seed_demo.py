@@ -14,7 +14,10 @@ class Command(BaseCommand):
         if not settings.DEMO:
             raise CommandError("Demo data is off: set SXSH_DEMO=1 to create demo users with demo passwords.")
         result = seed_demo(n_enterprises=options["enterprises"])
-        self.stdout.write(f"Demo data: {result['centres']} centres, {result['enterprises']} enterprises")
+        self.stdout.write(
+            f"Demo data: {result['centres']} centres, {result['enterprises']} enterprises, "
+            f"{result['assessments']} new assessments"
+        )
         self.stdout.write("Demo logins (demo passwords, for this machine only):")
         for username, password, role, unit, centre in result["users"]:
             scope = unit.name_vi if unit else (centre.name if centre else "")

@@ -1,0 +1,3 @@
+"""URLs of the Excel template and upload; filled in by the import work."""
+
+urlpatterns = []

@@ -1,0 +1,89 @@
+"""Reads over assessments, always from the user's scope, with what a page or export needs joined."""
+
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from .models import Assessment, CPOption
+
+LIST_ORDERING = ("-start_date", "-id")
+
+
+def assessments_for(user) -> QuerySet:
+    return Assessment.objects.for_user(user).select_related(
+        "enterprise__unit", "enterprise__sector", "centre"
+    )
+
+
+def with_option_totals(queryset: QuerySet) -> QuerySet:
+    """Per assessment: number of options, implemented ones, investment, savings, TOE and CO2e."""
+    zero = Value(0)
+    return queryset.annotate(
+        n_options=Count("options", distinct=True),
+        n_implemented=Count("options", filter=Q(options__status=CPOption.Status.IMPLEMENTED), distinct=True),
+        total_investment_vnd=Coalesce(Sum("options__investment_vnd"), zero),
+        total_savings_vnd=Coalesce(Sum("options__annual_savings_vnd"), zero),
+        total_energy_toe=Coalesce(Sum("options__energy_toe"), zero, output_field=DecimalField()),
+        total_co2e_tonnes=Coalesce(Sum("options__co2e_tonnes"), zero, output_field=DecimalField()),
+    )
+
+
+def totals_of(queryset: QuerySet) -> dict:
+    """Totals of the filtered rows (one query): assessments, enterprises, options and their sums."""
+    assessments = queryset.order_by().aggregate(
+        n=Count("id"),
+        enterprises=Count("enterprise", distinct=True),
+        demonstration_models=Count("id", filter=Q(demonstration_model=True)),
+    )
+    options = CPOption.objects.filter(assessment__in=queryset.order_by().values("pk")).aggregate(
+        n=Count("id"),
+        implemented=Count("id", filter=Q(status=CPOption.Status.IMPLEMENTED)),
+        investment_vnd=Coalesce(Sum("investment_vnd"), 0),
+        savings_vnd=Coalesce(Sum("annual_savings_vnd"), 0),
+        energy_toe=Coalesce(Sum("energy_toe"), Value(0), output_field=DecimalField()),
+        co2e_tonnes=Coalesce(Sum("co2e_tonnes"), Value(0), output_field=DecimalField()),
+    )
+    return {"assessments": assessments, "options": options}
+
+
+def assessment_detail(user, pk) -> Assessment:
+    return (
+        assessments_for(user)
+        .select_related("submitted_by", "reviewed_by", "created_by")
+        .prefetch_related(
+            "baseline", "waste_streams", Prefetch("options", queryset=CPOption.objects.order_by("number"))
+        )
+        .get(pk=pk)
+    )
+
+
+def history_of(assessment: Assessment, limit: int = 200) -> list:
+    """The audit trail of an assessment and its baseline, waste streams and options (events written
+    by PostgreSQL triggers, bulk writes included), newest first, with who made each change."""
+    import pghistory.models
+
+    from accounts.models import User
+
+    events = list(pghistory.models.Events.objects.references(assessment).order_by("-pgh_created_at")[:limit])
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
+    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=user_ids)}
+    for event in events:
+        context = event.pgh_context or {}
+        event.who = names.get(context.get("user"), "")
+        event.source = context.get("source", "web" if context.get("url") else "")
+    return events
+
+
+def option_totals(options) -> dict:
+    """Totals of an assessment's options (already fetched), with the overall simple payback."""
+    investment = sum(o.investment_vnd for o in options)
+    savings = sum(o.annual_savings_vnd for o in options)
+    return {
+        "investment_vnd": investment,
+        "annual_savings_vnd": savings,
+        "payback_years": round(investment / savings, 2) if savings else None,
+        "electricity_kwh": sum(o.electricity_kwh for o in options),
+        "water_m3": sum(o.water_m3 for o in options),
+        "energy_toe": sum(o.energy_toe for o in options),
+        "co2e_tonnes": sum(o.co2e_tonnes for o in options),
+        "implemented": sum(1 for o in options if o.status == "implemented"),
+    }

@@ -1,0 +1,3 @@
+"""URLs of the list exports; filled in by the export work."""
+
+urlpatterns = []

@@ -1,0 +1,202 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import Assessment
+from tests.factories import CentreFactory, EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [None, "province", "centre", "ministry", "admin"]
+
+
+@pytest.fixture
+def pair(users, make_assessment, hanoi):
+    """An assessment in the officer's province by the user's centre, and one elsewhere by another centre."""
+    own = make_assessment()
+    other = services.record_assessment(
+        by=users["ministry"],
+        data={
+            "kind": "detailed",
+            "enterprise": EnterpriseFactory(unit=hanoi),
+            "centre": CentreFactory(),
+            "funding_level": "central",
+            "start_date": datetime.date(2023, 1, 1),
+        },
+    )
+    return own, other
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_assessment_pages_for_each_role(client_for, pair, role):
+    own, other = pair
+    client = client_for(role)
+    expected = {
+        None: (302, 302, 302, 302, 302),
+        "province": (200, 200, 404, 200, 403),  # list, own, other, new, edit own (centre-funded: not theirs)
+        "centre": (200, 200, 404, 200, 200),
+        "ministry": (200, 200, 200, 200, 200),
+        "admin": (200, 200, 200, 200, 200),
+    }[role]
+    got = (
+        client.get("/assessments/").status_code,
+        client.get(f"/assessments/{own.pk}/").status_code,
+        client.get(f"/assessments/{other.pk}/").status_code,
+        client.get("/assessments/new/").status_code,
+        client.get(f"/assessments/{own.pk}/edit/").status_code,
+    )
+    assert got == expected
+
+
+@pytest.mark.parametrize("role, expected", [("province", 1), ("centre", 1), ("ministry", 2)])
+def test_list_and_totals_follow_the_scope(client_for, pair, role, expected):
+    response = client_for(role).get("/assessments/")
+    assert len(response.context["page"].rows) == expected
+    assert response.context["totals"]["assessments"]["n"] == expected
+    assert response.context["totals"]["options"]["n"] == 2  # only the own one has options
+
+
+def test_list_filters(client_for, pair):
+    own, other = pair
+    client = client_for("ministry")
+    rows = client.get("/assessments/", {"kind": "detailed"}).context["page"].rows
+    assert [a.pk for a in rows] == [other.pk]
+    rows = client.get("/assessments/", {"year": "2024", "unit": own.enterprise.unit_id}).context["page"].rows
+    assert [a.pk for a in rows] == [own.pk]
+
+
+@pytest.mark.parametrize("n", [10, 60])
+def test_assessment_list_costs_the_same_queries_for_any_size(
+    client_for, make_assessment, django_assert_max_num_queries, n
+):
+    for _ in range(n):
+        make_assessment(options=[])
+    client = client_for("ministry")
+    # session, user, capped count, page, two totals, three filter choice lists
+    with django_assert_max_num_queries(9):
+        response = client.get("/assessments/")
+    assert len(response.context["page"].rows) == min(n, 50)
+
+
+def test_centre_creates_an_assessment_with_options_through_the_form(client_for, users, danang):
+    enterprise = EnterpriseFactory(unit=danang)
+    data = {
+        "tax_code": enterprise.tax_code,
+        "kind": "quick",
+        "funding_level": "central",
+        "start_date": "2024-05-02",
+        "external_id": "VNCPC-77",
+        "baseline-TOTAL_FORMS": "1",
+        "baseline-INITIAL_FORMS": "0",
+        "baseline-0-resource": "water_m3",
+        "baseline-0-quantity_per_year": "12000",
+        "waste-TOTAL_FORMS": "0",
+        "waste-INITIAL_FORMS": "0",
+        "options-TOTAL_FORMS": "1",
+        "options-INITIAL_FORMS": "0",
+        "options-0-number": "1",
+        "options-0-category": "recovery",
+        "options-0-description": "Thu hồi nước ngưng",
+        "options-0-status": "implemented",
+        "options-0-implemented_on": "2024-06-01",
+        "options-0-investment_vnd": "80000000",
+        "options-0-annual_savings_vnd": "40000000",
+        "options-0-water_m3": "5000",
+        **{
+            f"options-0-{f}": "0"
+            for f in ("electricity_kwh", "coal_t", "oil_t", "gas_m3", "materials_t", "chemicals_kg")
+        },
+    }
+    response = client_for("centre").post("/assessments/new/", data)
+    assert response.status_code == 302, [f.errors for f in response.context["option_formset"]]
+    assessment = Assessment.objects.get()
+    assert assessment.centre == users["centre"].centre and assessment.created_by == users["centre"]
+    option = assessment.options.get()
+    assert option.payback_years == 2 and option.water_m3 == 5000
+    assert assessment.baseline.get().resource == "water_m3"
+
+
+def test_form_puts_service_errors_on_the_right_row_and_saves_nothing(client_for, danang):
+    enterprise = EnterpriseFactory(unit=danang)
+    data = {
+        "tax_code": enterprise.tax_code,
+        "kind": "quick",
+        "funding_level": "central",
+        "start_date": "2024-05-02",
+        "baseline-TOTAL_FORMS": "0",
+        "baseline-INITIAL_FORMS": "0",
+        "waste-TOTAL_FORMS": "0",
+        "waste-INITIAL_FORMS": "0",
+        "options-TOTAL_FORMS": "1",
+        "options-INITIAL_FORMS": "0",
+        "options-0-number": "1",
+        "options-0-category": "recovery",
+        "options-0-description": "x",
+        "options-0-status": "proposed",
+        "options-0-implemented_on": "2024-06-01",
+        "options-0-investment_vnd": "1",
+        "options-0-annual_savings_vnd": "1",
+        **{
+            f"options-0-{f}": "0"
+            for f in (
+                "electricity_kwh",
+                "coal_t",
+                "oil_t",
+                "gas_m3",
+                "water_m3",
+                "materials_t",
+                "chemicals_kg",
+            )
+        },
+    }
+    response = client_for("centre").post("/assessments/new/", data)
+    assert response.status_code == 400
+    assert response.context["option_formset"].forms[0].errors["implemented_on"]
+    assert not Assessment.objects.exists()
+
+
+def test_unknown_tax_code_offers_to_register_the_enterprise(client_for):
+    response = client_for("centre").post("/assessments/new/", {"tax_code": "0100233488", "kind": "quick"})
+    assert "/enterprises/new/?tax_code=0100233488" in response.content.decode()
+
+
+def test_ministry_returns_then_accepts(client_for, users, make_assessment):
+    assessment = make_assessment()
+    services.submit_assessment(by=users["centre"], assessment=assessment)
+    ministry = client_for("ministry")
+    ministry.post(reverse("assessments:action", args=[assessment.pk, "return"]), {"reason": ""})
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"  # no reason, no return
+    ministry.post(reverse("assessments:action", args=[assessment.pk, "return"]), {"reason": "Thiếu số liệu"})
+    assessment.refresh_from_db()
+    assert assessment.status == "returned"
+    client_for("centre").post(reverse("assessments:action", args=[assessment.pk, "submit"]))
+    # the centre cannot accept its own work
+    client_for("centre").post(reverse("assessments:action", args=[assessment.pk, "accept"]))
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
+    ministry.post(reverse("assessments:action", args=[assessment.pk, "accept"]))
+    assessment.refresh_from_db()
+    assert assessment.status == "accepted"
+    assert client_for("centre").get(f"/assessments/{assessment.pk}/edit/").status_code == 403
+
+
+def test_history_tab_shows_who_changed_what(client_for, users, make_assessment):
+    assessment = make_assessment()
+    client = client_for("centre")
+    client.post(reverse("assessments:action", args=[assessment.pk, "submit"]))
+    page = client.get(f"/assessments/{assessment.pk}/")
+    history = page.context["history"]
+    assert any(e.who == users["centre"].username and "status" in (e.pgh_diff or {}) for e in history)
+    assert any(e.pgh_model.endswith("CPOptionEvent") for e in history)
+
+
+def test_centre_sees_the_enterprises_of_its_assessments(client_for, make_assessment, danang):
+    assessment = make_assessment()
+    stranger = EnterpriseFactory(unit=danang)
+    client = client_for("centre")
+    assert client.get(assessment.enterprise.get_absolute_url()).status_code == 200
+    assert client.get(stranger.get_absolute_url()).status_code == 404
+    assert client.get(f"/enterprises/{assessment.enterprise.pk}/edit/").status_code == 403
