@@ -14,6 +14,13 @@ def assessments_for(user) -> QuerySet:
     )
 
 
+def enterprise_assessments(user, enterprise) -> list:
+    """The assessments of one enterprise that ``user`` may see, with their option totals."""
+    return list(
+        with_option_totals(assessments_for(user).filter(enterprise=enterprise)).order_by(*LIST_ORDERING)
+    )
+
+
 def with_option_totals(queryset: QuerySet) -> QuerySet:
     """Per assessment: number of options, implemented ones, investment, savings, TOE and CO2e."""
     zero = Value(0)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from assessments.selectors import enterprise_assessments
 from common.pagination import keyset_paginate
 
 from . import selectors, services
@@ -51,6 +52,7 @@ class EnterpriseDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_change"] = self.request.user.has_perm("enterprises.change_enterprise", self.object)
+        ctx["assessments"] = enterprise_assessments(self.request.user, self.object)
         return ctx
 
 
