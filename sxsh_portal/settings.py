@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -164,6 +165,10 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
 MEDIA_URL = "media/"
+
+# Audit trail: the context (user, URL, source) is stored as JSON on each event row instead of in a
+# shared context row that every trigger would upsert; bulk imports stay fast inside one transaction.
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
