@@ -71,43 +71,16 @@ def fold(text) -> str:
     return " ".join(text.lower().replace("_", " ").split())
 
 
-# Vietnamese labels for the drop-down lists; codes and English labels are accepted too.
-VI_LABELS = {
-    Assessment.Kind: {"quick": "Đánh giá nhanh", "detailed": "Đánh giá chi tiết"},
-    FundingLevel: {
-        "central": "Trung ương (khuyến công quốc gia)",
-        "local": "Địa phương (khuyến công địa phương)",
-        "donor": "Nhà tài trợ",
-        "enterprise": "Doanh nghiệp tự đầu tư",
-    },
-    Resource: {
-        "electricity_kwh": "Điện (kWh)",
-        "coal_t": "Than (tấn)",
-        "oil_t": "Dầu (tấn)",
-        "gas_m3": "Khí đốt (m³)",
-        "steam_t": "Hơi nước (tấn)",
-        "water_m3": "Nước (m³)",
-        "chemicals_kg": "Hoá chất (kg)",
-        "materials_t": "Nguyên vật liệu (tấn)",
-    },
-    WasteStream.Kind: {"solid": "Rắn", "liquid": "Lỏng", "gas": "Khí", "heat": "Nhiệt"},
-    CPOption.Category: {
-        "housekeeping": "Quản lý nội vi",
-        "input_change": "Thay đổi nguyên liệu đầu vào",
-        "process_control": "Kiểm soát quá trình tốt hơn",
-        "equipment": "Cải tiến thiết bị",
-        "technology": "Thay đổi công nghệ",
-        "recovery": "Thu hồi và tái sử dụng tại chỗ",
-        "by_products": "Sản xuất sản phẩm phụ hữu ích",
-        "product": "Cải tiến sản phẩm",
-    },
-    CPOption.Status: {
-        "proposed": "Đề xuất",
-        "study": "Cần nghiên cứu thêm",
-        "implemented": "Đã thực hiện",
-        "rejected": "Loại bỏ",
-    },
-}
+def vi_labels(choices) -> dict[str, str]:
+    """The Vietnamese labels of a set of choices, as the pages show them (from the .po files):
+    what the template's drop-down lists offer. Codes and English labels are accepted too."""
+    from django.utils import translation
+    from django.utils.text import capfirst
+
+    with translation.override("vi"):
+        return {code: capfirst(str(label)) for code, label in choices.choices}
+
+
 YES = {"yes", "y", "co", "x", "1", "true", "dung"}
 NO = {"no", "n", "khong", "0", "false", "sai"}
 
@@ -239,7 +212,6 @@ ENTERPRISES = SheetSpec(
         Column("employees", "Số lao động", "Employees", "int", width=12),
     ),
 )
-VI_LABELS[Enterprise.Size] = {"micro": "Siêu nhỏ", "small": "Nhỏ", "medium": "Vừa", "large": "Lớn"}
 
 
 def choice_lookup(choices) -> dict[str, str]:
@@ -251,7 +223,7 @@ def choice_lookup(choices) -> dict[str, str]:
         for code, label in choices.choices:
             lookup[fold(code)] = code
             lookup[fold(label)] = code
-    for code, label in VI_LABELS.get(choices, {}).items():
+    for code, label in vi_labels(choices).items():
         lookup[fold(label)] = code
     return lookup
 
@@ -261,7 +233,7 @@ def choice_lookup(choices) -> dict[str, str]:
 
 
 def _list_values(choices) -> list[str]:
-    labels = VI_LABELS.get(choices, {})
+    labels = vi_labels(choices)
     return [labels.get(code, code) for code, _label in choices.choices]
 
 
