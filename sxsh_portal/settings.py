@@ -170,6 +170,9 @@ MEDIA_URL = "media/"
 # shared context row that every trigger would upsert; bulk imports stay fast inside one transaction.
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 
+# Lists longer than this export as a background job with a download link; shorter ones at once.
+SXSH_EXPORT_SYNC_MAX_ROWS = env.int("SXSH_EXPORT_SYNC_MAX_ROWS", default=5000)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,0 +1,70 @@
+"""Celery tasks of the jobs app: the large list exports."""
+
+import logging
+import tempfile
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files import File
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from common.exports import write_xlsx
+
+from . import services
+from .exports import InvalidFilters, get_export
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 5000
+
+
+@shared_task(name="jobs.run_export", soft_time_limit=25 * 60, time_limit=30 * 60)
+def run_export(job_id: int) -> None:
+    """Write the export described by the job's params, for the user who asked for it, and attach
+    the file. A job already finished (a redelivered message) is left as it is."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if job.is_finished or job.kind != Job.Kind.EXPORT:
+        return
+    params = job.params or {}
+    with translation.override(params.get("language") or None):
+        export = get_export(params.get("list", ""))
+        if export is None or not export.allowed(job.created_by):
+            services.fail(job_id, _("This list cannot be exported."))
+            return
+        try:
+            queryset = export.queryset(job.created_by, params.get("filters", {}))
+            total = queryset.order_by().count()
+            services.start(job_id, total=total)
+
+            def progress(done: int) -> None:
+                services.report_progress(job_id, done, total=max(total, done))
+
+            with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
+                rows = write_xlsx(
+                    tmp,
+                    sheet_name=str(export.title),
+                    columns=export.headers(),
+                    rows=export.rows(queryset),
+                    on_progress=progress,
+                    progress_every=PROGRESS_EVERY,
+                )
+                tmp.seek(0)
+                services.report_progress(job_id, rows, total=rows)
+                services.attach_output(job, name=export.filename(timezone.localdate()), content=File(tmp))
+        except InvalidFilters as exc:
+            services.fail(job_id, str(exc))
+            return
+        except SoftTimeLimitExceeded:
+            services.fail(job_id, _("The export took too long. Narrow the filters and export again."))
+            return
+        except Exception:
+            logger.exception("export job %s failed", job_id)
+            services.fail(
+                job_id, _("The export failed. Try again; if it fails again, tell the administrator.")
+            )
+            return
+        message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
+        services.finish(job_id, result={"rows": rows}, message=message)
