@@ -169,6 +169,9 @@ MEDIA_URL = "media/"
 # Audit trail: the context (user, URL, source) is stored as JSON on each event row instead of in a
 # shared context row that every trigger would upsert; bulk imports stay fast inside one transaction.
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+# Statement-level triggers write the events of a bulk insert or update in one INSERT … SELECT from
+# the transition table, instead of one trigger call per row.
+PGHISTORY_LEVEL = pghistory.Statement
 
 # Lists longer than this export as a background job with a download link; shorter ones at once.
 SXSH_EXPORT_SYNC_MAX_ROWS = env.int("SXSH_EXPORT_SYNC_MAX_ROWS", default=5000)
