@@ -28,6 +28,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common.bulk import copy_insert
 from common.errors import PortalError
 from enterprises.models import Centre, Enterprise, Sector
 from enterprises.taxcode import clean_tax_code
@@ -1354,7 +1355,8 @@ def apply(plan: Plan, *, user, job_id: int | None = None) -> ImportResult:
                     created_by_id=user.pk,
                 )
             )
-        Assessment.objects.bulk_create(created, batch_size=BATCH)
+        for assessment, pk in zip(created, copy_insert(created, returning="id"), strict=True):
+            assessment.pk = pk
         updated = []
         for pk, data in plan.update:
             a = Assessment(pk=pk, **{f: data[f] for f in ASSESSMENT_DATA}, **common, updated_at=now)
@@ -1380,7 +1382,7 @@ def apply(plan: Plan, *, user, job_id: int | None = None) -> ImportResult:
                 for ext, pk in ids.items()
                 for kid in plan.children.get(ext, {}).get(key, [])
             ]
-            model.objects.bulk_create(objects, batch_size=BATCH)
+            copy_insert(objects)
         refresh_option_derivations(assessment_ids=list(ids.values()))
     return ImportResult(len(created), len(updated), len(plan.unchanged), len(new), list(ids.values()))
 
