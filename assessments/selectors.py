@@ -21,6 +21,32 @@ def enterprise_assessments(user, enterprise) -> list:
     )
 
 
+def applies_cp(assessments: list) -> bool:
+    """An enterprise applies cleaner production when at least one option of its (visible)
+    assessments is implemented: derived from the records, never typed."""
+    return any(a.n_implemented for a in assessments)
+
+
+def history_of_object(obj, limit: int = 100) -> list:
+    """The audit trail of one record (e.g. an enterprise), newest first, with who made each change."""
+    import pghistory.models
+
+    events = list(pghistory.models.Events.objects.tracks(obj).order_by("-pgh_created_at")[:limit])
+    return _with_authors(events)
+
+
+def _with_authors(events: list) -> list:
+    from accounts.models import User
+
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
+    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=user_ids)}
+    for event in events:
+        context = event.pgh_context or {}
+        event.who = names.get(context.get("user"), "")
+        event.source = context.get("source", "web" if context.get("url") else "")
+    return events
+
+
 def with_option_totals(queryset: QuerySet) -> QuerySet:
     """Per assessment: number of options, implemented ones, investment, savings, TOE and CO2e."""
     zero = Value(0)
@@ -68,16 +94,8 @@ def history_of(assessment: Assessment, limit: int = 200) -> list:
     by PostgreSQL triggers, bulk writes included), newest first, with who made each change."""
     import pghistory.models
 
-    from accounts.models import User
-
     events = list(pghistory.models.Events.objects.references(assessment).order_by("-pgh_created_at")[:limit])
-    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
-    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=user_ids)}
-    for event in events:
-        context = event.pgh_context or {}
-        event.who = names.get(context.get("user"), "")
-        event.source = context.get("source", "web" if context.get("url") else "")
-    return events
+    return _with_authors(events)
 
 
 def option_totals(options) -> dict:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from assessments.selectors import enterprise_assessments
+from assessments.selectors import applies_cp, enterprise_assessments, history_of_object
 from common.pagination import keyset_paginate
 
 from . import selectors, services
@@ -53,6 +53,8 @@ class EnterpriseDetailView(LoginRequiredMixin, DetailView):
         ctx = super().get_context_data(**kwargs)
         ctx["can_change"] = self.request.user.has_perm("enterprises.change_enterprise", self.object)
         ctx["assessments"] = enterprise_assessments(self.request.user, self.object)
+        ctx["applies_cp"] = applies_cp(ctx["assessments"])
+        ctx["history"] = history_of_object(self.object) if ctx["can_change"] else []
         return ctx
 
 

@@ -200,3 +200,30 @@ def test_centre_sees_the_enterprises_of_its_assessments(client_for, make_assessm
     assert client.get(assessment.enterprise.get_absolute_url()).status_code == 200
     assert client.get(stranger.get_absolute_url()).status_code == 404
     assert client.get(f"/enterprises/{assessment.enterprise.pk}/edit/").status_code == 403
+
+
+def test_enterprise_page_derives_applying_cp_and_shows_its_history(
+    client_for, users, make_assessment, danang
+):
+    from tests.assessments.conftest import option
+
+    assessment = make_assessment(
+        options=[option(1, status="implemented", implemented_on=datetime.date(2024, 5, 1))]
+    )
+    enterprise = assessment.enterprise
+    ministry = client_for("ministry")
+    page = ministry.get(enterprise.get_absolute_url())
+    assert page.context["applies_cp"] is True
+    other = EnterpriseFactory(unit=danang)
+    assert ministry.get(other.get_absolute_url()).context["applies_cp"] is False
+    client = client_for("province")
+    data = {
+        "tax_code": enterprise.tax_code,
+        "name": "Tên đã đổi",
+        "unit": danang.pk,
+        "sector": enterprise.sector_id,
+        "size": "small",
+    }
+    assert client.post(f"/enterprises/{enterprise.pk}/edit/", data).status_code == 302
+    history = client.get(enterprise.get_absolute_url()).context["history"]
+    assert any(e.who == users["province"].username and "name" in (e.pgh_diff or {}) for e in history)
