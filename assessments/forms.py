@@ -11,6 +11,7 @@ from enterprises.taxcode import clean_tax_code
 
 from . import validation
 from .models import Assessment, BaselineConsumption, CPOption, FundingLevel, WasteStream
+from .services import ASSESSMENT_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -24,23 +25,7 @@ class AssessmentForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
-        fields = [
-            "kind",
-            "centre",
-            "funding_level",
-            "funding_source",
-            "start_date",
-            "end_date",
-            "report_date",
-            "focus",
-            "production_volume",
-            "production_unit",
-            "detailed_advised",
-            "external_id",
-            "demonstration_model",
-            "demonstration_date",
-            "demonstration_description",
-        ]
+        fields = [f for f in ASSESSMENT_FIELDS if f != "enterprise"]  # the enterprise comes by tax code
         widgets = {
             "start_date": DATE_WIDGET,
             "end_date": DATE_WIDGET,

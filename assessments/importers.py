@@ -44,7 +44,13 @@ from .models import (
     Resource,
     WasteStream,
 )
-from .services import refresh_option_derivations
+from .services import (
+    ASSESSMENT_FIELDS,
+    BASELINE_FIELDS,
+    OPTION_FIELDS,
+    WASTE_FIELDS,
+    refresh_option_derivations,
+)
 
 MAX_ROWS = 20_000  # data rows per sheet
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # a 10 MB xlsx of real data unpacks to far less
@@ -920,34 +926,10 @@ def _parse_sheet(spec: SheetSpec, sheet, parsed: ParsedFile) -> list[Row]:
 # Validation and plan
 
 
-ASSESSMENT_DATA = (
-    "kind",
-    "funding_level",
-    "funding_source",
-    "start_date",
-    "end_date",
-    "report_date",
-    "focus",
-    "production_volume",
-    "production_unit",
-    "detailed_advised",
-    "demonstration_model",
-    "demonstration_date",
-    "demonstration_description",
-)
+# The assessment fields a row carries: the services' list, less those the import sets itself.
+ASSESSMENT_DATA = tuple(f for f in ASSESSMENT_FIELDS if f not in ("enterprise", "centre", "external_id"))
 TEXT_FIELDS = {"funding_source", "focus", "production_unit", "demonstration_description", "name", "unit"}
-BASELINE_KEYS = ("resource", "quantity_per_year", "per_unit_product")
-WASTE_KEYS = ("name", "kind", "quantity", "unit", "cost_vnd_per_year")
-OPTION_KEYS = (
-    "number",
-    "category",
-    "description",
-    "status",
-    "implemented_on",
-    "investment_vnd",
-    "annual_savings_vnd",
-    *validation.SAVING_FIELDS,
-)
+BASELINE_KEYS, WASTE_KEYS, OPTION_KEYS = BASELINE_FIELDS, WASTE_FIELDS, OPTION_FIELDS
 
 
 @dataclass
