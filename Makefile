@@ -57,7 +57,7 @@ lint: venv-dev
 	$(BIN)/ruff format --check .
 
 bench: venv-dev
-	DEBUG=1 $(BIN)/python bench/enterprise_list.py
+	bash bench/run_all.sh
 
 db-stop: venv
 	$(BIN)/python sxsh_portal/embedded_db.py stop
