@@ -1,6 +1,7 @@
 from django.contrib import admin
+from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from .models import Centre, Enterprise, Sector
+from .models import Centre, CentreAPIKey, Enterprise, Sector
 
 
 @admin.register(Sector)
@@ -25,3 +26,13 @@ class CentreAdmin(admin.ModelAdmin):
     list_filter = ("kind", "level", "is_active")
     list_select_related = ("unit",)
     search_fields = ("name",)
+
+
+@admin.register(CentreAPIKey)
+class CentreAPIKeyAdmin(APIKeyModelAdmin):
+    """Administrators create, revoke and expire centres' API keys; a new key is shown only once."""
+
+    list_display = [*APIKeyModelAdmin.list_display, "centre"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "centre"]
+    list_select_related = ("centre",)
+    raw_id_fields = ("centre",)

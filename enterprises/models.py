@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
 from common.search import folded
 
@@ -179,3 +180,16 @@ class Centre(models.Model):
 
     def get_absolute_url(self):
         return reverse("enterprises:centre_detail", args=[self.pk])
+
+
+class CentreAPIKey(AbstractAPIKey):
+    """A centre's key for the partner API: stored hashed, shown once, with a visible prefix;
+    revoked or expired keys stop working at once."""
+
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="api_keys"
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("centre API key")
+        verbose_name_plural = _("centre API keys")

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "health_check",
     "pgtrigger",
     "pghistory",
@@ -190,11 +193,34 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 
-# --- REST framework (the API itself comes with the partner API issue) --------------------------------
+# --- REST framework: the partner API under /api/v1/ -------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_auth.CentreAPIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.StableCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SXSH Portal partner API",
+    "DESCRIPTION": (
+        "The cleaner-production portal of Vietnam's Ministry of Industry and Trade, for the systems of "
+        "industrial extension, energy-saving and cleaner-production centres. Authenticate with "
+        "`Authorization: Api-Key <key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 
 # --- Celery ------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", HealthCheckView.as_view(checks=_health_checks), name="health"),
+    path("", include("sxsh_portal.api")),
     path("", include("accounts.urls")),
     path("", include("provinces.urls")),
     path("", include("enterprises.urls")),

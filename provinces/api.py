@@ -1,0 +1,44 @@
+from rest_framework import permissions, serializers, viewsets
+
+from .models import AdministrativeUnit
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    successor = serializers.PrimaryKeyRelatedField(read_only=True)
+    predecessors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = AdministrativeUnit
+        fields = [
+            "id",
+            "generation",
+            "code",
+            "name_vi",
+            "short_name_vi",
+            "name_en",
+            "short_name_en",
+            "kind",
+            "region",
+            "valid_from",
+            "valid_to",
+            "successor",
+            "predecessors",
+        ]
+
+
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    """Administrative units of both generations (63 until 30/06/2025, 34 since); a unit is
+    (generation, code). Filter with ``?generation=34`` or ``?code=80``."""
+
+    serializer_class = UnitSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = ["generation", "code", "kind"]
+    pagination_class = None
+
+    def get_queryset(self):
+        return (
+            AdministrativeUnit.objects.select_related("region")
+            .prefetch_related("predecessors")
+            .order_by("-generation", "code")
+        )
