@@ -81,3 +81,28 @@ class User(AbstractUser):
     @property
     def is_centre_user(self) -> bool:
         return self.is_active and self.role == self.Role.CENTRE and self.centre_id is not None
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST with an ``Idempotency-Key``, kept 24 hours so that a retried call
+    gets the same answer instead of creating a second record."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("in flight")
+        DONE = "done", _("done")
+
+    owner = models.CharField(_("owner"), max_length=64, help_text=_("centre:<id> or user:<id>"))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key_unique")]
+
+    def __str__(self):
+        return f"{self.owner} {self.key}"

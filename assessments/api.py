@@ -1,7 +1,15 @@
 import django_filters
+import pghistory
 from django.db.models import Prefetch
-from rest_framework import permissions, serializers, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.response import Response
 
+from common.idempotency import idempotent
+from enterprises.services import find_or_create_for_assessment
+
+from . import services
 from .models import (
     Assessment,
     BaselineConsumption,
@@ -89,6 +97,49 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
+class EnterpriseRefSerializer(serializers.Serializer):
+    tax_code = serializers.CharField(max_length=20, help_text="10 digits, or 10+3 for a branch")
+    name = serializers.CharField(
+        max_length=255, required=False, help_text="Only to register a new enterprise"
+    )
+    unit = serializers.CharField(max_length=2, required=False, help_text="Code of one of the 34 units")
+    sector = serializers.CharField(max_length=2, required=False, help_text="VSIC 2018 division")
+
+
+class AssessmentWriteSerializer(serializers.ModelSerializer):
+    """What a centre sends. The centre, status and submitter come from the key, never the body."""
+
+    enterprise = EnterpriseRefSerializer()
+    baseline = BaselineSerializer(many=True, required=False)
+    waste_streams = WasteStreamSerializer(many=True, required=False)
+    options = OptionSerializer(many=True, required=False)
+    external_id = serializers.CharField(max_length=64)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "external_id",
+            "kind",
+            "enterprise",
+            "funding_level",
+            "funding_source",
+            "start_date",
+            "end_date",
+            "report_date",
+            "focus",
+            "production_volume",
+            "production_unit",
+            "detailed_advised",
+            "demonstration_model",
+            "demonstration_date",
+            "demonstration_description",
+            "baseline",
+            "waste_streams",
+            "options",
+        ]
+        validators = []  # uniqueness of (centre, external_id) is answered with 409, not a field error
+
+
 class AssessmentApiFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(field_name="start_date", lookup_expr="year")
     unit = django_filters.NumberFilter(field_name="enterprise__unit")
@@ -100,9 +151,21 @@ class AssessmentApiFilter(django_filters.FilterSet):
         fields = ["kind", "status", "centre", "funding_level", "external_id"]
 
 
-class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="A unique value per submission (e.g. a UUID). Retrying with the same key and body "
+    "returns the first answer with `Idempotent-Replayed: true`.",
+)
+
+
+class AssessmentViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Assessments with their baseline, waste streams and options, as the caller may see them (a
-    centre: its own). Writing through the API (idempotent POST, updates, withdrawal) comes next."""
+    centre: its own). Create (idempotent), update and withdraw while the ministry has not accepted."""
 
     serializer_class = AssessmentSerializer
     filterset_class = AssessmentApiFilter
@@ -111,6 +174,105 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         return assessments_for(self.request.user).prefetch_related(
             "baseline", "waste_streams", Prefetch("options", queryset=CPOption.objects.order_by("number"))
         )
+
+    def get_serializer_class(self):
+        return (
+            AssessmentWriteSerializer
+            if self.action in ("create", "update", "partial_update")
+            else AssessmentSerializer
+        )
+
+    def _audit(self):
+        key = getattr(self.request.user, "api_key", None)
+        return pghistory.context(source="api", api_key=key.prefix if key else None)
+
+    def _answer(self, assessment, status_code):
+        fresh = self.get_queryset().get(pk=assessment.pk)
+        return Response(
+            AssessmentSerializer(fresh, context={"request": self.request}).data,
+            status=status_code,
+            headers={"Location": f"/api/v1/assessments/{assessment.pk}/"},
+        )
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        request=AssessmentWriteSerializer,
+        responses={201: AssessmentSerializer},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = AssessmentWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user = request.user
+        centre_id = getattr(user, "centre_id", None)
+        existing = Assessment.objects.filter(centre_id=centre_id, external_id=data["external_id"]).first()
+        if centre_id and existing is not None:
+            return Response(
+                {
+                    "type": "client_error",
+                    "errors": [
+                        {
+                            "code": "already_exists",
+                            "attr": "external_id",
+                            "detail": _(
+                                "This centre already submitted external_id %(id)s: update it at %(url)s."
+                            )
+                            % {"id": data["external_id"], "url": f"/api/v1/assessments/{existing.pk}/"},
+                        }
+                    ],
+                },
+                status=status.HTTP_409_CONFLICT,
+                headers={"Location": f"/api/v1/assessments/{existing.pk}/"},
+            )
+        ref = data.pop("enterprise")
+        with self._audit():
+            enterprise = find_or_create_for_assessment(
+                by=user,
+                tax_code=ref["tax_code"],
+                name=ref.get("name", ""),
+                unit_code=ref.get("unit", ""),
+                sector_code=ref.get("sector", ""),
+            )
+            assessment = services.record_assessment(
+                by=user,
+                data={**data, "enterprise": enterprise},
+                baseline=data.pop("baseline", []),
+                waste_streams=data.pop("waste_streams", []),
+                options=data.pop("options", []),
+            )
+        return self._answer(assessment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssessmentWriteSerializer, responses={200: AssessmentSerializer})
+    def update(self, request, *args, **kwargs):
+        assessment = self.get_object()
+        partial = kwargs.get("partial", False)
+        serializer = AssessmentWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("external_id", None)  # the centre's reference does not change
+        children = {name: data.pop(name) for name in ("baseline", "waste_streams", "options") if name in data}
+        with self._audit():
+            if "enterprise" in data:
+                ref = data.pop("enterprise")
+                data["enterprise"] = find_or_create_for_assessment(
+                    by=request.user,
+                    tax_code=ref["tax_code"],
+                    name=ref.get("name", ""),
+                    unit_code=ref.get("unit", ""),
+                    sector_code=ref.get("sector", ""),
+                )
+            assessment = services.update_assessment(
+                by=request.user, assessment=assessment, data=data, **children
+            )
+        return self._answer(assessment, status.HTTP_200_OK)
+
+    def destroy(self, request, *args, **kwargs):
+        """Withdraw an assessment the ministry has not accepted."""
+        assessment = self.get_object()
+        with self._audit():
+            services.withdraw_assessment(by=request.user, assessment=assessment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ConversionFactorSerializer(serializers.ModelSerializer):

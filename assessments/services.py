@@ -49,6 +49,19 @@ OPTION_FIELDS = (
 )
 
 
+def _user_or_none(by):
+    """The acting user as stored on a record; None for a centre's API key (it has no user row)."""
+    return by if getattr(by, "pk", None) is not None else None
+
+
+@transaction.atomic
+def withdraw_assessment(*, by, assessment: Assessment) -> None:
+    """Delete an assessment that the ministry has not accepted (its author changed their mind)."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    check_may_edit(by=by, assessment=assessment)
+    assessment.delete()
+
+
 def _raise_if(errors: dict, prefix: str = ""):
     if errors:
         raise ValidationError({f"{prefix}{field}": messages for field, messages in errors.items()})
@@ -134,7 +147,7 @@ def record_assessment(
     )
     ensure_unit_accepts_new_data(data["enterprise"].unit)
     _validate_all(data, baseline, waste_streams, options)
-    assessment = Assessment(**data, created_by=by)
+    assessment = Assessment(**data, created_by=_user_or_none(by))
     assessment.full_clean()
     assessment.save()
     _write_children(assessment, baseline, waste_streams, options)
@@ -203,7 +216,7 @@ def submit_assessment(*, by, assessment: Assessment) -> Assessment:
     if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.RETURNED):
         raise StateError(_("Only a draft or returned assessment can be submitted."))
     assessment.status = Assessment.Status.SUBMITTED
-    assessment.submitted_by, assessment.submitted_at = by, timezone.now()
+    assessment.submitted_by, assessment.submitted_at = _user_or_none(by), timezone.now()
     assessment.return_reason = ""
     assessment.save(update_fields=["status", "submitted_by", "submitted_at", "return_reason", "updated_at"])
     return assessment

@@ -1,5 +1,7 @@
 """Conventions every API list shares."""
 
+import re
+
 from rest_framework.pagination import CursorPagination
 
 
@@ -11,3 +13,72 @@ class StableCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+
+def _attr(path: str | None) -> str | None:
+    """``options.2.investment_vnd`` → ``options[2].investment_vnd``; non-field errors have none."""
+    if not path or path in ("non_field_errors", "__all__"):
+        return None
+    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path)
+
+
+def _flatten(data, path=""):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            key = str(key)
+            yield from _flatten(value, f"{path}.{key}" if path else key)
+    elif isinstance(data, list):
+        if all(not isinstance(item, (dict, list)) for item in data):
+            for item in data:
+                yield path, item
+        else:
+            for index, item in enumerate(data):
+                if item:
+                    yield from _flatten(item, f"{path}.{index}" if path else str(index))
+    else:
+        yield path, data
+
+
+def exception_handler(exc, context):
+    """One error format for every 4xx: ``{"type", "errors": [{"code", "detail", "attr"}]}``, all
+    validation errors at once, each with its field path, in the language of Accept-Language."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.http import Http404
+    from rest_framework import exceptions
+    from rest_framework.views import exception_handler as drf_handler
+
+    from common.errors import PortalError, StateError
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, StateError):
+        exc = exceptions.APIException(detail=str(exc), code="invalid_state")
+        exc.status_code = 409
+    elif isinstance(exc, PortalError):
+        exc = exceptions.ValidationError(detail={"non_field_errors": [str(exc)]})
+    response = drf_handler(exc, context)
+    if response is None:
+        return None
+    errors = []
+    codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+    for (path, message), (_, code) in zip(_flatten(response.data), _flatten(codes), strict=False):
+        errors.append({"code": str(code or "invalid"), "detail": str(message), "attr": _attr(path)})
+    if isinstance(exc, exceptions.ValidationError):
+        kind = "validation_error"
+    else:
+        kind = "client_error" if response.status_code < 500 else "server_error"
+        errors = [
+            {
+                "code": str(codes or "error") if not isinstance(codes, (dict, list)) else "error",
+                "detail": str(exc.detail),
+                "attr": None,
+            }
+        ]
+    response.data = {"type": kind, "errors": errors}
+    return response

@@ -11,6 +11,13 @@ class PortalLocaleMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
+        if request.path.startswith("/api/"):
+            # API clients choose their language with Accept-Language (Vietnamese by default).
+            header = request.headers.get("Accept-Language", "")
+            language = "en" if header.lower().startswith("en") else settings.LANGUAGE_CODE
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+            return
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE

@@ -71,3 +71,44 @@ def update_enterprise(*, by, enterprise: Enterprise, **data) -> Enterprise:
     except IntegrityError:
         raise ValidationError({"tax_code": _("An enterprise with this tax code already exists.")}) from None
     return enterprise
+
+
+@transaction.atomic
+def find_or_create_for_assessment(
+    *, by, tax_code: str, name: str = "", unit_code: str = "", sector_code: str = ""
+) -> Enterprise:
+    """The enterprise an incoming assessment names: found by tax code, or created from the name,
+    current unit code and VSIC division given with it (centres submit enterprises they assessed)."""
+    from enterprises.models import Sector
+    from enterprises.selectors import enterprise_by_tax_code
+    from enterprises.taxcode import clean_tax_code
+    from provinces.models import AdministrativeUnit
+
+    try:
+        compact = clean_tax_code(tax_code)
+    except ValidationError as exc:
+        raise ValidationError({"enterprise.tax_code": exc.messages}) from None
+    existing = enterprise_by_tax_code(compact)
+    if existing is not None:
+        return existing
+    errors = {}
+    if not (name or "").strip():
+        errors["enterprise.name"] = [_("No enterprise has this tax code yet: give its name to register it.")]
+    unit = AdministrativeUnit.objects.current().filter(code=(unit_code or "").strip()).first()
+    if unit is None:
+        errors["enterprise.unit"] = [
+            _("Give the code of the enterprise's province or city among the 34 in force since 01/07/2025.")
+        ]
+    sector = Sector.objects.filter(code=(sector_code or "").strip()).first()
+    if sector is None:
+        errors["enterprise.sector"] = [_("Give the enterprise's VSIC 2018 division (two digits).")]
+    if errors:
+        raise ValidationError(errors)
+    if by.is_province_officer and unit.pk != by.unit_id:
+        raise ValidationError(
+            {"enterprise.unit": [_("You may only record enterprises of your own province.")]}
+        )
+    enterprise = Enterprise(tax_code=compact, name=normalise_text(name), unit=unit, sector=sector)
+    enterprise.full_clean()
+    enterprise.save()
+    return enterprise

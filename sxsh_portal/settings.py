@@ -204,6 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SXSH Portal partner API",
@@ -219,6 +220,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentKindEnum": "assessments.models.Assessment.Kind",
+        "WasteKindEnum": "assessments.models.WasteStream.Kind",
+        "CentreKindEnum": "enterprises.models.Centre.Kind",
+        "UnitKindEnum": "provinces.models.AdministrativeUnit.Kind",
+        "AssessmentStatusEnum": "assessments.models.Assessment.Status",
+        "OptionStatusEnum": "assessments.models.CPOption.Status",
+    },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 

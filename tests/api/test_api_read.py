@@ -5,21 +5,9 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from assessments import services
-from enterprises.models import CentreAPIKey
 from tests.factories import CentreFactory, EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def key_for(db):
-    def make(centre, **kwargs):
-        _, key = CentreAPIKey.objects.create_key(name=f"{centre.name} key", centre=centre, **kwargs)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -1,0 +1,176 @@
+import datetime
+import uuid
+
+import pytest
+
+from assessments import services
+from assessments.models import Assessment, CPOption
+from enterprises.models import Enterprise
+from tests.factories import CentreFactory, EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def payload(enterprise=None, **overrides):
+    body = {
+        "external_id": "TT-2024-015",
+        "kind": "quick",
+        "enterprise": {
+            "tax_code": enterprise.tax_code if enterprise else "0100233488",
+            "name": "Công ty TNHH Giấy Sông Hàn",
+            "unit": "48",
+            "sector": "17",
+        },
+        "funding_level": "central",
+        "start_date": "2024-05-02",
+        "baseline": [{"resource": "electricity_kwh", "quantity_per_year": "2500000"}],
+        "options": [
+            {
+                "number": 1,
+                "category": "equipment",
+                "description": "Lắp biến tần",
+                "status": "proposed",
+                "investment_vnd": 300000000,
+                "annual_savings_vnd": 120000000,
+                "electricity_kwh": "100000",
+            },
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def post(client, body, key=None, **headers):
+    return client.post(
+        "/api/v1/assessments/", body, format="json", HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()), **headers
+    )
+
+
+def test_a_centre_submits_an_assessment_and_a_new_enterprise(key_for, centre):
+    response = post(key_for(centre), payload())
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["centre"] == centre.pk and body["status"] == "draft"
+    assert body["options"][0]["payback_years"] == "2.50"
+    assert response["Location"] == f"/api/v1/assessments/{body['id']}/"
+    enterprise = Enterprise.objects.get(tax_code="0100233488")
+    assert enterprise.unit.code == "48" and enterprise.unit.generation == 34
+
+
+def test_a_retry_with_the_same_key_replays_without_a_duplicate(key_for, centre):
+    client = key_for(centre)
+    first = post(client, payload(), key="k-1")
+    again = post(client, payload(), key="k-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Assessment.objects.count() == 1
+
+
+def test_the_same_key_with_another_body_is_refused(key_for, centre):
+    client = key_for(centre)
+    post(client, payload(), key="k-2")
+    response = post(client, payload(focus="khác"), key="k-2")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
+
+
+def test_a_post_without_idempotency_key_is_refused(key_for, centre):
+    response = key_for(centre).post("/api/v1/assessments/", payload(), format="json")
+    assert response.status_code == 400 and not Assessment.objects.exists()
+
+
+def test_the_same_external_id_under_a_new_key_is_a_conflict_not_a_duplicate(key_for, centre):
+    client = key_for(centre)
+    created = post(client, payload()).json()
+    response = post(client, payload())
+    assert response.status_code == 409
+    assert response["Location"] == f"/api/v1/assessments/{created['id']}/"
+    assert Assessment.objects.count() == 1
+
+
+def test_every_validation_error_at_once_with_field_paths(key_for, centre):
+    bad = payload(
+        start_date="2099-01-01",
+        options=[
+            {
+                "number": 1,
+                "category": "equipment",
+                "description": "x",
+                "investment_vnd": -5,
+                "annual_savings_vnd": 1,
+            },
+            {"number": 2, "category": "nonsense", "description": "y"},
+        ],
+    )
+    response = post(key_for(centre), bad, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    body = response.json()
+    attrs = {e["attr"] for e in body["errors"]}
+    assert body["type"] == "validation_error"
+    assert "options[1].category" in attrs
+    assert not Assessment.objects.exists()
+    # Business rules (negative money, a future date) come back together too, once the shape is right.
+    bad["options"] = bad["options"][:1]
+    response = post(key_for(centre), bad, HTTP_ACCEPT_LANGUAGE="en")
+    attrs = {e["attr"] for e in response.json()["errors"]}
+    assert {"options[0].investment_vnd", "start_date"} <= attrs
+    assert not Assessment.objects.exists() and not CPOption.objects.exists()
+
+
+def test_messages_follow_accept_language(key_for, centre):
+    bad = payload(enterprise=None)
+    bad["enterprise"] = {"tax_code": "0100233480"}
+    vi = post(key_for(centre), bad).json()["errors"][0]["detail"]
+    en = post(key_for(centre), bad, HTTP_ACCEPT_LANGUAGE="en").json()["errors"][0]["detail"]
+    assert "check digit" in en and "kiểm tra" in vi
+
+
+def test_mass_assignment_is_ignored(key_for, centre, users):
+    other = CentreFactory()
+    body = payload(status="accepted", centre=other.pk, submitted_by=users["ministry"].pk)
+    created = post(key_for(centre), body).json()
+    assessment = Assessment.objects.get(pk=created["id"])
+    assert assessment.status == "draft" and assessment.centre == centre and assessment.submitted_by is None
+
+
+def test_update_and_withdraw_only_own_and_not_once_accepted(key_for, centre, users, hanoi):
+    client = key_for(centre)
+    created = post(client, payload()).json()
+    url = f"/api/v1/assessments/{created['id']}/"
+    response = client.patch(url, {"focus": "Xưởng nhuộm", "options": []}, format="json")
+    assert response.status_code == 200 and response.json()["focus"] == "Xưởng nhuộm"
+    assert response.json()["options"] == []
+    foreign = services.record_assessment(
+        by=users["ministry"],
+        data={
+            "kind": "quick",
+            "enterprise": EnterpriseFactory(unit=hanoi),
+            "centre": CentreFactory(),
+            "funding_level": "central",
+            "start_date": datetime.date(2024, 1, 1),
+        },
+    )
+    foreign_url = f"/api/v1/assessments/{foreign.pk}/"
+    assert client.patch(foreign_url, {"focus": "x"}, format="json").status_code == 404
+    assert client.delete(f"/api/v1/assessments/{foreign.pk}/").status_code == 404
+    assessment = Assessment.objects.get(pk=created["id"])
+    services.submit_assessment(by=users["centre"], assessment=assessment)
+    services.accept_assessment(by=users["ministry"], assessment=assessment)
+    assert client.patch(url, {"focus": "y"}, format="json").status_code == 409
+    assert client.delete(url).status_code == 409
+    assert Assessment.objects.filter(pk=created["id"]).exists()
+
+
+def test_withdraw_a_draft(key_for, centre):
+    client = key_for(centre)
+    created = post(client, payload()).json()
+    assert client.delete(f"/api/v1/assessments/{created['id']}/").status_code == 204
+    assert not Assessment.objects.exists()
+
+
+def test_audit_trail_names_the_api_key(key_for, centre):
+    from assessments.models import AssessmentEvent
+
+    created = post(key_for(centre), payload()).json()
+    event = AssessmentEvent.objects.get(pgh_obj_id=created["id"])
+    assert event.pgh_context["source"] == "api" and event.pgh_context["api_key"]
