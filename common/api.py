@@ -82,3 +82,52 @@ def exception_handler(exc, context):
         ]
     response.data = {"type": kind, "errors": errors}
     return response
+
+
+class FixedWindowThrottle:
+    """Requests per minute per API key (or user, or address), counted atomically: ``cache.add`` is
+    SET NX and ``cache.incr`` is INCRBY on Redis, so concurrent requests never under-count (DRF's
+    own throttles read, then write). Over the limit: 429 with ``Retry-After``."""
+
+    window = 60
+
+    def __init__(self):
+        from django.conf import settings
+
+        self.rates = getattr(settings, "API_RATE_LIMITS", {"key": 120, "user": 120, "anon": 60})
+        self.retry_after = None
+
+    def _ident(self, request):
+        user = request.user
+        key = getattr(user, "api_key", None)
+        if key is not None:
+            return "key", key.prefix
+        if getattr(user, "is_authenticated", False):
+            return "user", str(user.pk)
+        return "anon", request.META.get("REMOTE_ADDR", "")
+
+    def allow_request(self, request, view):
+        import time
+
+        from django.core.cache import cache
+
+        kind, ident = self._ident(request)
+        limit = self.rates.get(kind)
+        if not limit:
+            return True
+        now = time.time()
+        window_start = int(now // self.window) * self.window
+        cache_key = f"throttle:{kind}:{ident}:{window_start}"
+        cache.add(cache_key, 0, timeout=self.window + 5)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=self.window + 5)
+            count = 1
+        if count > limit:
+            self.retry_after = max(1, int(window_start + self.window - now) + 1)
+            return False
+        return True
+
+    def wait(self):
+        return self.retry_after

@@ -205,6 +205,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.FixedWindowThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SXSH Portal partner API",
@@ -230,6 +231,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
+# Requests per minute: per centre API key, per signed-in user, per address for anonymous callers.
+API_RATE_LIMITS = {
+    "key": env.int("API_RATE_LIMIT_KEY", default=120),
+    "user": env.int("API_RATE_LIMIT_USER", default=240),
+    "anon": env.int("API_RATE_LIMIT_ANON", default=60),
+}
 
 # --- Celery ------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
