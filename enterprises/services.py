@@ -112,3 +112,23 @@ def find_or_create_for_assessment(
     enterprise.full_clean()
     enterprise.save()
     return enterprise
+
+
+def create_api_key(*, by, name: str):
+    """A new API key for the user's own centre; returns (key record, the secret shown once)."""
+    from .models import CentreAPIKey
+
+    if not by.is_centre_user:
+        raise PermissionDenied
+    name = normalise_text(name) or _("API key")
+    return CentreAPIKey.objects.create_key(name=name[:50], centre_id=by.centre_id)
+
+
+def revoke_api_key(*, by, key_id: str) -> None:
+    from .models import CentreAPIKey
+
+    if not by.is_centre_user:
+        raise PermissionDenied
+    updated = CentreAPIKey.objects.filter(pk=key_id, centre_id=by.centre_id).update(revoked=True)
+    if not updated:
+        raise CentreAPIKey.DoesNotExist

@@ -10,5 +10,6 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views.EnterpriseDetailView.as_view(), name="detail"),
     path("enterprises/<int:pk>/edit/", views.EnterpriseUpdateView.as_view(), name="edit"),
     path("centres/", views.CentreListView.as_view(), name="centre_list"),
+    path("api-keys/", views.ApiKeyView.as_view(), name="api_keys"),
     path("centres/<int:pk>/", views.CentreDetailView.as_view(), name="centre_detail"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -12,7 +13,7 @@ from common.pagination import keyset_paginate
 from . import selectors, services
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm
-from .models import Enterprise
+from .models import CentreAPIKey, Enterprise
 from .taxcode import clean_tax_code
 
 PAGE_SIZE = 50
@@ -149,3 +150,32 @@ class CentreDetailView(DetailView):
 
     def get_queryset(self):
         return selectors.centres_for(self.request.user)
+
+
+class ApiKeyView(LoginRequiredMixin, View):
+    """A centre's own API keys: create one (its secret is shown once), see and revoke them."""
+
+    template_name = "enterprises/api_keys.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_centre_user:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_page(self, request, new_key=None, status=200):
+        keys = CentreAPIKey.objects.filter(centre_id=request.user.centre_id).order_by("-created")
+        return render(request, self.template_name, {"keys": keys, "new_key": new_key}, status=status)
+
+    def get(self, request):
+        return self.render_page(request)
+
+    def post(self, request):
+        if "revoke" in request.POST:
+            try:
+                services.revoke_api_key(by=request.user, key_id=request.POST["revoke"])
+            except CentreAPIKey.DoesNotExist:
+                raise Http404 from None
+            messages.success(request, _("The key was revoked: calls with it are refused from now on."))
+            return redirect("enterprises:api_keys")
+        _record, secret = services.create_api_key(by=request.user, name=request.POST.get("name", ""))
+        return self.render_page(request, new_key=secret, status=201)
