@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
+from common.api import StableCursorPagination
 from common.idempotency import idempotent
 from enterprises.services import find_or_create_for_assessment
 
@@ -15,6 +16,7 @@ from .models import (
     BaselineConsumption,
     ConversionFactor,
     CPOption,
+    DeletedAssessment,
     GridEmissionFactor,
     WasteStream,
 )
@@ -273,6 +275,46 @@ class AssessmentViewSet(
         with self._audit():
             services.withdraw_assessment(by=request.user, assessment=assessment)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StableDeletionPagination(StableCursorPagination):
+    ordering = "-deleted_at"
+
+
+class DeletionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeletedAssessment
+        fields = ["assessment_id", "external_id", "centre", "deleted_at"]
+
+
+class DeletionFilter(django_filters.FilterSet):
+    modified_since = django_filters.IsoDateTimeFilter(field_name="deleted_at", lookup_expr="gte")
+
+    class Meta:
+        model = DeletedAssessment
+        fields = ["centre"]
+
+
+class DeletionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Withdrawn assessments the caller could see, so that a mirror can delete them too.
+    Poll with ``?modified_since=`` together with the assessments list."""
+
+    serializer_class = DeletionSerializer
+    filterset_class = DeletionFilter
+    pagination_class = StableDeletionPagination
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = DeletedAssessment.objects.all()
+        if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
+            return queryset.none()
+        if user.is_ministry:
+            return queryset
+        if user.is_centre_user:
+            return queryset.filter(centre_id=user.centre_id)
+        if user.is_province_officer:
+            return queryset.filter(unit_id=user.unit_id)
+        return queryset.none()
 
 
 class ConversionFactorSerializer(serializers.ModelSerializer):

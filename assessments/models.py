@@ -379,3 +379,34 @@ class GridEmissionFactor(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.tco2_per_mwh}"
+
+
+class DeletedAssessment(models.Model):
+    """A withdrawn assessment, kept so that a centre mirroring its data can delete it too
+    (``/api/v1/deletions/``)."""
+
+    assessment_id = models.BigIntegerField(_("assessment id"))
+    external_id = models.CharField(_("centre's reference"), max_length=64, blank=True)
+    centre = models.ForeignKey(
+        "enterprises.Centre",
+        verbose_name=_("centre"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "provinces.AdministrativeUnit",
+        verbose_name=_("province / city"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        verbose_name = _("withdrawn assessment")
+        verbose_name_plural = _("withdrawn assessments")
+
+    def __str__(self):
+        return f"{self.assessment_id} ({self.external_id})"

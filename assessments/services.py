@@ -15,7 +15,7 @@ from common.errors import StateError
 from provinces.services import ensure_unit_accepts_new_data
 
 from . import validation
-from .models import Assessment, BaselineConsumption, CPOption, FundingLevel, WasteStream
+from .models import Assessment, BaselineConsumption, CPOption, DeletedAssessment, FundingLevel, WasteStream
 
 ASSESSMENT_FIELDS = (
     "kind",
@@ -57,8 +57,14 @@ def _user_or_none(by):
 @transaction.atomic
 def withdraw_assessment(*, by, assessment: Assessment) -> None:
     """Delete an assessment that the ministry has not accepted (its author changed their mind)."""
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment = Assessment.objects.select_for_update().select_related("enterprise").get(pk=assessment.pk)
     check_may_edit(by=by, assessment=assessment)
+    DeletedAssessment.objects.create(
+        assessment_id=assessment.pk,
+        external_id=assessment.external_id,
+        centre_id=assessment.centre_id,
+        unit_id=assessment.enterprise.unit_id,
+    )
     assessment.delete()
 
 

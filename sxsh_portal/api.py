@@ -6,7 +6,12 @@ from rest_framework import routers
 
 
 def build_router() -> routers.DefaultRouter:
-    from assessments.api import AssessmentViewSet, ConversionFactorViewSet, GridEmissionFactorViewSet
+    from assessments.api import (
+        AssessmentViewSet,
+        ConversionFactorViewSet,
+        DeletionViewSet,
+        GridEmissionFactorViewSet,
+    )
     from enterprises.api import CentreViewSet, EnterpriseViewSet, SectorViewSet
     from provinces.api import UnitViewSet
 
@@ -16,6 +21,7 @@ def build_router() -> routers.DefaultRouter:
     router.register("centres", CentreViewSet, basename="centre")
     router.register("enterprises", EnterpriseViewSet, basename="enterprise")
     router.register("assessments", AssessmentViewSet, basename="assessment")
+    router.register("deletions", DeletionViewSet, basename="deletion")
     router.register("conversion-factors", ConversionFactorViewSet, basename="conversion-factor")
     router.register("grid-emission-factors", GridEmissionFactorViewSet, basename="grid-emission-factor")
     return router

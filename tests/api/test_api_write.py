@@ -2,6 +2,7 @@ import datetime
 import uuid
 
 import pytest
+from rest_framework.test import APIClient
 
 from assessments import services
 from assessments.models import Assessment, CPOption
@@ -174,3 +175,16 @@ def test_audit_trail_names_the_api_key(key_for, centre):
     created = post(key_for(centre), payload()).json()
     event = AssessmentEvent.objects.get(pgh_obj_id=created["id"])
     assert event.pgh_context["source"] == "api" and event.pgh_context["api_key"]
+
+
+def test_withdrawals_are_listed_for_mirrors_of_the_same_centre_only(key_for, centre, users):
+    client = key_for(centre)
+    created = post(client, payload()).json()
+    client.delete(f"/api/v1/assessments/{created['id']}/")
+    rows = client.get("/api/v1/deletions/", {"modified_since": "2020-01-01T00:00:00Z"}).json()["results"]
+    assert [(r["assessment_id"], r["external_id"]) for r in rows] == [(created["id"], "TT-2024-015")]
+    stranger = key_for(CentreFactory())
+    assert stranger.get("/api/v1/deletions/").json()["results"] == []
+    province = APIClient()
+    province.force_authenticate(users["province"])  # the enterprise is in the officer's Đà Nẵng
+    assert len(province.get("/api/v1/deletions/").json()["results"]) == 1
