@@ -6,6 +6,7 @@ API calls exactly as to the pages.
 """
 
 import rules
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -51,16 +52,16 @@ class CentreAPIKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        scheme, _, key = header.partition(" ")
+        scheme, _sep, key = header.partition(" ")
         if scheme != self.keyword:
             return None
         key = key.strip()
         try:
             api_key = CentreAPIKey.objects.get_from_key(key)
         except CentreAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Unknown API key.") from None
+            raise exceptions.AuthenticationFailed(_("Unknown API key.")) from None
         if api_key.has_expired or api_key.revoked or not api_key.centre.is_active:
-            raise exceptions.AuthenticationFailed("This API key was revoked or has expired.")
+            raise exceptions.AuthenticationFailed(_("This API key was revoked or has expired."))
         return CentreKeyUser(api_key), api_key
 
     def authenticate_header(self, request):

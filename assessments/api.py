@@ -1,5 +1,7 @@
 import django_filters
 import pghistory
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -228,20 +230,27 @@ class AssessmentViewSet(
                 headers={"Location": f"/api/v1/assessments/{existing.pk}/"},
             )
         ref = data.pop("enterprise")
-        with self._audit():
-            enterprise = find_or_create_for_assessment(
-                by=user,
-                tax_code=ref["tax_code"],
-                name=ref.get("name", ""),
-                unit_code=ref.get("unit", ""),
-                sector_code=ref.get("sector", ""),
+        children = {name: data.pop(name, []) for name in ("baseline", "waste_streams", "options")}
+        # One transaction: an enterprise registered for a submission that is then refused is undone.
+        with transaction.atomic(), self._audit():
+            errors = services.collect_errors(
+                data, children["baseline"], children["waste_streams"], children["options"]
             )
+            enterprise = None
+            try:
+                enterprise = find_or_create_for_assessment(
+                    by=user,
+                    tax_code=ref["tax_code"],
+                    name=ref.get("name", ""),
+                    unit_code=ref.get("unit", ""),
+                    sector_code=ref.get("sector", ""),
+                )
+            except DjangoValidationError as exc:
+                errors.update(exc.message_dict)
+            if errors:
+                raise DjangoValidationError(errors)
             assessment = services.record_assessment(
-                by=user,
-                data={**data, "enterprise": enterprise},
-                baseline=data.pop("baseline", []),
-                waste_streams=data.pop("waste_streams", []),
-                options=data.pop("options", []),
+                by=user, data={**data, "enterprise": enterprise}, **children
             )
         return self._answer(assessment, status.HTTP_201_CREATED)
 
@@ -254,7 +263,7 @@ class AssessmentViewSet(
         data = dict(serializer.validated_data)
         data.pop("external_id", None)  # the centre's reference does not change
         children = {name: data.pop(name) for name in ("baseline", "waste_streams", "options") if name in data}
-        with self._audit():
+        with transaction.atomic(), self._audit():
             if "enterprise" in data:
                 ref = data.pop("enterprise")
                 data["enterprise"] = find_or_create_for_assessment(

@@ -111,6 +111,11 @@ def _children(assessment, model, fields, rows):
 
 
 def _validate_all(data, baseline, waste_streams, options) -> None:
+    _raise_if(collect_errors(data, baseline, waste_streams, options))
+
+
+def collect_errors(data, baseline, waste_streams, options) -> dict:
+    """Every business-rule error of a submission, keyed by field path (``options.2.investment_vnd``)."""
     errors = {}
     for field, messages in validation.validate_assessment(data).items():
         errors[field] = messages
@@ -128,7 +133,7 @@ def _validate_all(data, baseline, waste_streams, options) -> None:
     numbers = [row.get("number") for row in options]
     if len(numbers) != len(set(numbers)):
         errors["options"] = [_("Each option number appears once.")]
-    _raise_if(errors)
+    return errors
 
 
 @transaction.atomic

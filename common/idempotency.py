@@ -62,7 +62,10 @@ def idempotent(handler):
                     "idempotency_key_in_flight",
                     _("A request with this Idempotency-Key is still being processed; retry later."),
                 )
-            response = Response(record.response_body, status=record.response_status)
+            stored = record.response_body or {}
+            response = Response(stored.get("data"), status=record.response_status)
+            if stored.get("location"):
+                response["Location"] = stored["location"]
             response["Idempotent-Replayed"] = "true"
             return response
         try:
@@ -76,7 +79,7 @@ def idempotent(handler):
         IdempotencyRecord.objects.filter(pk=record.pk).update(
             state=IdempotencyRecord.State.DONE,
             response_status=response.status_code,
-            response_body=response.data,
+            response_body={"data": response.data, "location": response.get("Location", "")},
         )
         return response
 

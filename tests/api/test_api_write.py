@@ -188,3 +188,23 @@ def test_withdrawals_are_listed_for_mirrors_of_the_same_centre_only(key_for, cen
     province = APIClient()
     province.force_authenticate(users["province"])  # the enterprise is in the officer's Đà Nẵng
     assert len(province.get("/api/v1/deletions/").json()["results"]) == 1
+
+
+def test_business_errors_come_together_and_a_refused_submission_registers_no_enterprise(key_for, centre):
+    bad = payload(start_date="2099-01-01")
+    bad["enterprise"] = {"tax_code": "0100233480"}
+    bad["options"][0]["investment_vnd"] = -5
+    response = post(key_for(centre), bad, HTTP_ACCEPT_LANGUAGE="en")
+    attrs = {e["attr"] for e in response.json()["errors"]}
+    assert {"enterprise.tax_code", "start_date", "options[0].investment_vnd"} <= attrs
+    good_enterprise_bad_date = payload(start_date="2099-01-01")
+    response = post(key_for(centre), good_enterprise_bad_date)
+    assert response.status_code == 400
+    assert not Enterprise.objects.filter(tax_code="0100233488").exists()
+
+
+def test_a_replay_keeps_the_location(key_for, centre):
+    client = key_for(centre)
+    first = post(client, payload(), key="loc-1")
+    again = post(client, payload(), key="loc-1")
+    assert again["Location"] == first["Location"]
