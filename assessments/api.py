@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from common.api import StableCursorPagination
+from common.api import ModifiedSinceFilter, StableCursorPagination
 from common.idempotency import idempotent
 from enterprises.services import find_or_create_for_assessment
 
@@ -145,14 +145,17 @@ class AssessmentWriteSerializer(serializers.ModelSerializer):
 
 
 class AssessmentApiFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="start_date", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        field_name="start_date", lookup_expr="year", min_value=2000, max_value=2100
+    )
     unit = django_filters.NumberFilter(field_name="enterprise__unit")
     sector = django_filters.NumberFilter(field_name="enterprise__sector")
-    modified_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    centre = django_filters.NumberFilter(field_name="centre")
+    modified_since = ModifiedSinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Assessment
-        fields = ["kind", "status", "centre", "funding_level", "external_id"]
+        fields = ["kind", "status", "funding_level", "external_id"]
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -297,11 +300,12 @@ class DeletionSerializer(serializers.ModelSerializer):
 
 
 class DeletionFilter(django_filters.FilterSet):
-    modified_since = django_filters.IsoDateTimeFilter(field_name="deleted_at", lookup_expr="gte")
+    modified_since = ModifiedSinceFilter(field_name="deleted_at", lookup_expr="gte")
+    centre = django_filters.NumberFilter(field_name="centre")
 
     class Meta:
         model = DeletedAssessment
-        fields = ["centre"]
+        fields = []
 
 
 class DeletionViewSet(viewsets.ReadOnlyModelViewSet):

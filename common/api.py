@@ -1,7 +1,9 @@
 """Conventions every API list shares."""
 
+import datetime
 import re
 
+from django_filters import IsoDateTimeFilter
 from rest_framework.pagination import CursorPagination
 
 
@@ -131,3 +133,77 @@ class FixedWindowThrottle:
 
     def wait(self):
         return self.retry_after
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["type", "errors"],
+    "properties": {
+        "type": {"type": "string", "enum": ["validation_error", "client_error", "server_error"]},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "detail", "attr"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "attr": {"type": "string", "nullable": True},
+                },
+            },
+        },
+    },
+}
+ERROR_STATUSES = {
+    "400": "Invalid request: every error with its field path",
+    "401": "No API key, or an unknown, revoked or expired one",
+    "403": "Not allowed for this caller",
+    "404": "Not found, or not the caller's",
+    "405": "Method not allowed",
+    "406": "Not acceptable",
+    "409": "Conflict: already submitted, accepted meanwhile, or the same key still in flight",
+    "415": "Unsupported media type",
+    "422": "The Idempotency-Key was used for another request",
+    "429": "Too many requests: wait Retry-After seconds",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation answers errors in one documented format."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status_code, description in ERROR_STATUSES.items():
+                responses.setdefault(
+                    status_code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result
+
+
+def not_found(request, exception=None):
+    """404 for a path no route matches: JSON under /api/ (as every other API answer), the page
+    elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"type": "client_error", "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}]},
+            status=404,
+        )
+    return page_not_found(request, exception)
+
+
+class ModifiedSinceFilter(IsoDateTimeFilter):
+    """``modified_since``: any ISO 8601 time, compared in UTC (PostgreSQL refuses offsets beyond
+    ±15:59 that Python accepts)."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            value = value.astimezone(datetime.UTC)
+        return super().filter(qs, value)

@@ -1,6 +1,8 @@
 import django_filters
 from rest_framework import permissions, serializers, viewsets
 
+from common.api import ModifiedSinceFilter
+
 from . import selectors
 from .models import Centre, Enterprise, Sector
 from .taxcode import compact_tax_code, format_tax_code
@@ -27,12 +29,20 @@ class CentreSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "level", "unit", "address", "website", "is_active"]
 
 
+class CentreFilter(django_filters.FilterSet):
+    unit = django_filters.NumberFilter(field_name="unit")
+
+    class Meta:
+        model = Centre
+        fields = ["kind", "level"]
+
+
 class CentreViewSet(viewsets.ReadOnlyModelViewSet):
     """Industrial extension, energy-saving, cleaner-production and other centres (public)."""
 
     serializer_class = CentreSerializer
     permission_classes = [permissions.AllowAny]
-    filterset_fields = ["kind", "level", "unit"]
+    filterset_class = CentreFilter
 
     def get_queryset(self):
         return Centre.objects.for_user(self.request.user).order_by("id")
@@ -68,11 +78,14 @@ class EnterpriseFilter(django_filters.FilterSet):
         method="filter_tax_code", label="Exact tax code (with or without dash)"
     )
     q = django_filters.CharFilter(method="filter_q", label="Name or tax code, diacritics ignored")
-    modified_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    modified_since = ModifiedSinceFilter(field_name="updated_at", lookup_expr="gte")
+
+    unit = django_filters.NumberFilter(field_name="unit")
+    sector = django_filters.NumberFilter(field_name="sector")
 
     class Meta:
         model = Enterprise
-        fields = ["unit", "sector", "size"]
+        fields = ["size"]
 
     def filter_tax_code(self, queryset, name, value):
         return queryset.filter(tax_code=compact_tax_code(value))

@@ -5,7 +5,7 @@ from .models import AdministrativeUnit
 
 class UnitSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    successor = serializers.PrimaryKeyRelatedField(read_only=True)
+    successor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     predecessors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:

@@ -221,6 +221,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AssessmentKindEnum": "assessments.models.Assessment.Kind",
         "WasteKindEnum": "assessments.models.WasteStream.Kind",

@@ -26,3 +26,5 @@ urlpatterns = [
     path("", include("jobs.urls")),
     path("", include("jobs.export_urls")),
 ]
+
+handler404 = "common.api.not_found"

@@ -10,7 +10,25 @@ from provinces.models import AdministrativeUnit
 fake = Faker("vi_VN")
 
 
+def ensure_reference_data() -> None:
+    """Reference rows come from data migrations; a transactional test flushes them, so tests that
+    run after one load them again (idempotent)."""
+    from assessments.models import ConversionFactor, GridEmissionFactor
+    from assessments.reference_data import load_factors
+    from enterprises.reference_data import load_sectors
+    from provinces.models import Region
+    from provinces.reference_data import load_units
+
+    if not AdministrativeUnit.objects.exists():
+        load_units(Region, AdministrativeUnit)
+    if not Sector.objects.exists():
+        load_sectors(Sector)
+    if not ConversionFactor.objects.exists():
+        load_factors(ConversionFactor, GridEmissionFactor)
+
+
 def unit(code: str, generation: int = 34) -> AdministrativeUnit:
+    ensure_reference_data()
     return AdministrativeUnit.objects.get(generation=generation, code=code)
 
 
