@@ -23,8 +23,12 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
-venv: $(VENV)/.runtime-installed
-venv-dev: $(VENV)/.dev-installed
+# A development checkout's settings: a bare `manage.py` then runs in development mode too.
+.env:
+	printf '# Development settings written by make (git-ignored). Production sets its own environment.\nDEBUG=1\nSXSH_DEMO=1\n' > $@
+
+venv: $(VENV)/.runtime-installed .env
+venv-dev: $(VENV)/.dev-installed .env
 
 # msgfmt (GNU gettext) compiles the .po files; install it from Debian's packages if it is missing.
 gettext:

@@ -20,7 +20,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+# A development checkout gets a git-ignored .env (DEBUG=1, SXSH_DEMO=1) from `make`, so that a bare
+# `manage.py` works there; production sets its variables in the environment and has no .env.
+if (BASE_DIR / ".env").exists():
+    env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 DEMO = env.bool("SXSH_DEMO", default=False)

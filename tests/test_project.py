@@ -38,6 +38,7 @@ def test_no_sqlite_anywhere():
 
 def _settings_subprocess(env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    env["DEBUG"] = "0"  # production, as docker-compose.yml sets it (a checkout's .env says DEBUG=1)
     env.update(env_overrides)
     env.setdefault("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
     return subprocess.run(
