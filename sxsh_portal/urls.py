@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("jobs.urls")),
     path("", include("jobs.export_urls")),
+    path("", include("reporting.activities.urls")),
+    path("", include("reporting.reports.urls")),
 ]
 
 handler404 = "common.api.not_found"

@@ -1,0 +1,3 @@
+"""Reporting periods, report forms, annual reports and their review workflow."""
+
+__all__: list[str] = []
