@@ -1,3 +1,4 @@
-"""Activities that no other record holds: events, communication products, guidelines and their distribution."""
+"""Activities that no other record holds: events, communication products, guidelines and their
+distribution."""
 
 __all__: list[str] = []
