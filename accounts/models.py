@@ -37,6 +37,13 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email_notifications = models.BooleanField(
+        _("email notifications"),
+        default=True,
+        help_text=_(
+            "Send me an email for reports submitted, returned, approved or reopened, and deadline reminders."
+        ),
+    )
 
     objects = PortalUserManager()
 

@@ -267,6 +267,29 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_V
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (production runs a beat process; see docker-compose.yml).
+CELERY_BEAT_SCHEDULE = {
+    "deadline-reminders": {
+        "task": "reporting.send_deadline_reminders",
+        "schedule": timedelta(hours=env.int("SXSH_REMINDER_INTERVAL_HOURS", default=24)),
+    },
+}
+
+# --- Email -------------------------------------------------------------------------------------------
+# Console by default (emails are printed); SMTP from the environment, e.g.
+# EMAIL_URL=smtp+tls://user:password@smtp.example.vn:587
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cổng SXSH <no-reply@sxsh.gov.vn>")
+# The portal's public address, for links in emails.
+SXSH_SITE_URL = env("SXSH_SITE_URL", default="http://127.0.0.1:8000")
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

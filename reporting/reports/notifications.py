@@ -1,0 +1,203 @@
+"""Who hears about a report, in the portal and by email, and the deadline reminders.
+
+A notification is a row (the bell in the portal); emails are sent by a Celery task after the
+transaction commits, only to users who kept email on. Reminders are recorded per user, period,
+deadline and step with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, so a beat task that runs
+twice (or on two workers at once) reminds each user once.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from provinces.models import CURRENT_GENERATION, AdministrativeUnit
+
+from ..models import AnnualReport, Notification, ReminderSent, ReportingPeriod
+
+Status = AnnualReport.Status
+Kind = Notification.Kind
+
+_KIND_OF_STATUS = {
+    Status.SUBMITTED: Kind.SUBMITTED,
+    Status.RESUBMITTED: Kind.RESUBMITTED,
+    Status.RETURNED: Kind.RETURNED,
+    Status.APPROVED: Kind.APPROVED,
+    Status.REOPENED: Kind.REOPENED,
+}
+
+
+def _ministry_officers():
+    return get_user_model().objects.filter(is_active=True, role="ministry")
+
+
+def _officers_of(unit: AdministrativeUnit):
+    """The province officers who answer for a unit: its own, or its successor's for a unit of the 63."""
+    unit_id = unit.pk if unit.generation == CURRENT_GENERATION else unit.successor_id
+    return get_user_model().objects.filter(is_active=True, role="province", unit_id=unit_id)
+
+
+def _subject(kind: str, report: AnnualReport) -> tuple[str, str]:
+    """Subject and body in Vietnamese (the portal's language); the page shows them translated."""
+    params = {"unit": report.unit.name, "year": report.period.year}
+    texts = {
+        Kind.SUBMITTED: (_("%(unit)s submitted its %(year)s report"), _("The report is waiting for review.")),
+        Kind.RESUBMITTED: (
+            _("%(unit)s resubmitted its %(year)s report"),
+            _("The report was corrected after its return; the changes are marked on the review page."),
+        ),
+        Kind.RETURNED: (_("Your %(year)s report was returned"), _("Reason: %(reason)s")),
+        Kind.APPROVED: (_("Your %(year)s report was approved"), _("Thank you: the report is approved.")),
+        Kind.REOPENED: (_("Your %(year)s report was reopened"), _("Reason: %(reason)s")),
+    }
+    subject, body = texts[kind]
+    params["reason"] = report.return_reason
+    return subject % params, body % params
+
+
+def report_changed(report: AnnualReport, status: str, *, by) -> list[int]:
+    """Notify the people who act next on ``report`` (now in ``status``); returns the new rows' ids."""
+    kind = _KIND_OF_STATUS[status]
+    recipients = (
+        _ministry_officers() if kind in (Kind.SUBMITTED, Kind.RESUBMITTED) else _officers_of(report.unit)
+    )
+    recipients = recipients.exclude(pk=getattr(by, "pk", None))
+    with translation.override("vi"):
+        subject, body = _subject(kind, report)
+    url = reverse("reports:detail", args=[report.pk])
+    rows = Notification.objects.bulk_create(
+        Notification(user=user, kind=kind, report=report, subject=subject, body=body, url=url)
+        for user in recipients
+    )
+    ids = [n.pk for n in rows]
+    _email_on_commit(ids)
+    return ids
+
+
+def _email_on_commit(ids: list[int]) -> None:
+    if not ids:
+        return
+    from reporting.tasks import send_notification_emails
+
+    transaction.on_commit(lambda: send_notification_emails.delay(ids))
+
+
+# --- deadline reminders ------------------------------------------------------------------------
+
+
+def reminder_step(days_left: int) -> str | None:
+    """The reminder due with ``days_left`` to the deadline: 14, 7 and 1 days before, then overdue.
+    A missed beat catches up with the latest step only."""
+    if days_left < 0:
+        return ReminderSent.Step.OVERDUE
+    if days_left <= 1:
+        return ReminderSent.Step.DAYS_1
+    if days_left <= 7:
+        return ReminderSent.Step.DAYS_7
+    if days_left <= 14:
+        return ReminderSent.Step.DAYS_14
+    return None
+
+
+_CLAIM_SQL = """
+INSERT INTO reporting_remindersent (user_id, period_id, deadline, step, sent_at)
+SELECT unnest(%s::bigint[]), %s, %s, %s, now()
+ON CONFLICT (user_id, period_id, deadline, step) DO NOTHING
+RETURNING user_id
+"""
+
+
+def send_deadline_reminders(today: datetime.date | None = None) -> int:
+    """Remind the officers of every unit of the 34 whose report for an open year is not yet submitted.
+    Returns how many notifications were created."""
+    today = today or timezone.localdate()
+    created = 0
+    periods = ReportingPeriod.objects.filter(
+        year__gt=2024, deadline__gte=today - datetime.timedelta(days=366)
+    )
+    for period in periods:
+        step = reminder_step((period.deadline - today).days)
+        if step is None:
+            continue
+        done = AnnualReport.objects.filter(period=period).exclude(status__in=AnnualReport.EDITABLE)
+        waiting_units = AdministrativeUnit.objects.of_generation(CURRENT_GENERATION).exclude(
+            pk__in=done.values("unit_id")
+        )
+        users = list(
+            get_user_model()
+            .objects.filter(is_active=True, role="province", unit__in=waiting_units)
+            .values_list("pk", flat=True)
+        )
+        if not users:
+            continue
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_CLAIM_SQL, [users, period.pk, period.deadline, step])
+                claimed = [row[0] for row in cursor.fetchall()]
+            if not claimed:
+                continue
+            kind = Kind.OVERDUE if step == ReminderSent.Step.OVERDUE else Kind.REMINDER
+            with translation.override("vi"):
+                deadline = date_format(period.deadline, "SHORT_DATE_FORMAT")
+                if kind == Kind.OVERDUE:
+                    subject = _("Your %(year)s report is overdue (deadline %(deadline)s)")
+                else:
+                    subject = _("Your %(year)s report is due on %(deadline)s")
+                subject = subject % {"year": period.year, "deadline": deadline}
+                body = _("Open the report, complete it and submit it before the deadline.")
+            rows = Notification.objects.bulk_create(
+                Notification(
+                    user_id=uid,
+                    kind=kind,
+                    period=period,
+                    subject=subject,
+                    body=body,
+                    url=reverse("reports:mine"),
+                )
+                for uid in claimed
+            )
+            created += len(rows)
+            _email_on_commit([n.pk for n in rows])
+    return created
+
+
+def send_emails(ids: list[int]) -> int:
+    """Email the notifications ``ids`` not yet emailed, to users who kept email on. Marks each as
+    emailed, so a redelivered task sends nothing twice."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage, get_connection
+
+    sent = 0
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, emailed_at__isnull=True)
+            .filter(user__email_notifications=True)
+            .exclude(Q(user__email="") | Q(user__email__isnull=True))
+            .select_related("user")
+        )
+        if not pending:
+            return 0
+        base = getattr(settings, "SXSH_SITE_URL", "").rstrip("/")
+        messages = [
+            EmailMessage(
+                subject=n.subject,
+                body=f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
+                to=[n.user.email],
+            )
+            for n in pending
+        ]
+        sent = get_connection().send_messages(messages) or 0
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+    return sent
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
