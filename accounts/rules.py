@@ -55,17 +55,6 @@ rules.add_perm("assessments.change_conversionfactor", is_ministry)
 rules.add_perm("assessments.change_gridemissionfactor", is_ministry)
 
 
-@rules.predicate
-def officer_of_reports_unit(user, report):
-    return (
-        report is not None
-        and getattr(user, "is_province_officer", False)
-        and report.unit_id == user.unit_id
-        and report.is_editable
-    )
-
-
 rules.add_perm("reporting.view_annualreport", is_ministry | is_province_officer)
-rules.add_perm("reporting.change_annualreport", officer_of_reports_unit)
 rules.add_perm("reporting.review_report", is_ministry)
 rules.add_perm("reporting.open_period", is_ministry)

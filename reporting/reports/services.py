@@ -173,6 +173,12 @@ def parse_value(field: ReportField, raw):
     return number.quantize(Decimal("0.001")), "", None
 
 
+def may_edit(user, report: AnnualReport) -> bool:
+    """Only the officers of the report's own unit, and only while it is open for editing."""
+    officer = getattr(user, "is_province_officer", False)
+    return bool(officer and user.unit_id == report.unit_id and report.is_editable)
+
+
 def check_may_edit(*, by, report: AnnualReport) -> None:
     if not (by.is_province_officer and by.unit_id == report.unit_id):
         raise PermissionDenied
@@ -527,12 +533,13 @@ def after_approval(unit_id: int, year: int) -> None:
 
 @transaction.atomic
 def reopen_report(*, by, report: AnnualReport, reason: str) -> AnnualReport:
-    """The ministry opens an approved (or submitted) report again so the province can change it."""
+    """The ministry opens an approved report again so the province can change it (a report under
+    review is returned instead)."""
     _check_reviewer(by)
     reason = (reason or "").strip()
     report = _locked(report)
-    if report.status not in (Status.APPROVED, *AnnualReport.UNDER_REVIEW):
-        raise StateError(_("Only a submitted or approved report can be reopened."))
+    if report.status != Status.APPROVED:
+        raise StateError(_("Only an approved report can be reopened."))
     if not reason:
         raise ValidationError({"reason": _("Say why the report is reopened.")})
     before = report.status

@@ -81,7 +81,7 @@ class ReportDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         report = _report_or_404(request.user, pk)
         user = request.user
-        can_edit = user.has_perm("reporting.change_annualreport", report)
+        can_edit = services.may_edit(user, report)
         if can_edit:
             services.refresh_figures(report=report)
             report = _report_or_404(user, pk)
@@ -203,7 +203,7 @@ class ReportEditView(LoginRequiredMixin, View):
 
     def _load(self, request, pk):
         report = _report_or_404(request.user, pk)
-        if not request.user.has_perm("reporting.change_annualreport", report):
+        if not services.may_edit(request.user, report):
             if (
                 report.is_locked
                 and request.user.is_province_officer

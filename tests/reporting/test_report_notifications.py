@@ -1,0 +1,168 @@
+"""Notifications in the portal and by email, and the deadline reminders from Celery beat."""
+
+import datetime
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from accounts.models import User
+from reporting.models import AnnualReport, Notification, ReminderSent
+from reporting.reports import notifications, services
+from tests.factories import UserFactory
+
+from .report_fixtures import *  # noqa: F403
+from .report_fixtures import submitted
+
+Step = ReminderSent.Step
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_submission_notifies_the_ministry_and_return_the_province(
+    users, report, django_capture_on_commit_callbacks
+):
+    users["ministry"].email = "lan@moit.gov.vn"
+    users["ministry"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(report, users["province"])
+    note = Notification.objects.get(user=users["ministry"])
+    assert note.kind == "submitted" and "Đà Nẵng" in note.subject and note.url == f"/reports/{report.pk}/"
+    assert not Notification.objects.filter(user=users["province"]).exists()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["lan@moit.gov.vn"]
+
+    users["province"].email = "ha@sct.danang.gov.vn"
+    users["province"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_report(by=users["ministry"], report=report, reason="Thiếu số liệu tập huấn")
+    note = Notification.objects.get(user=users["province"])
+    assert note.kind == "returned" and "Thiếu số liệu tập huấn" in note.body
+    assert mail.outbox[-1].to == ["ha@sct.danang.gov.vn"]
+
+
+def test_email_can_be_turned_off_and_is_sent_once(
+    users, report, client_for, django_capture_on_commit_callbacks
+):
+    ministry = users["ministry"]
+    ministry.email = "lan@moit.gov.vn"
+    ministry.save()
+    response = client_for("ministry").post("/account/notifications/", {})
+    assert response.status_code == 302
+    ministry.refresh_from_db()
+    assert ministry.email_notifications is False
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(report, users["province"])
+    assert Notification.objects.filter(user=ministry).count() == 1  # still in the portal
+    assert mail.outbox == []
+    ministry.email_notifications = True
+    ministry.save()
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    assert notifications.send_emails(ids) == 1
+    assert notifications.send_emails(ids) == 0  # a redelivered task sends nothing twice
+
+
+def test_a_rollback_sends_nothing(users, report, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                submitted(report, users["province"])
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("days", "step"),
+    [
+        (30, None),
+        (15, None),
+        (14, Step.DAYS_14),
+        (8, Step.DAYS_14),
+        (7, Step.DAYS_7),
+        (2, Step.DAYS_7),
+        (1, Step.DAYS_1),
+        (0, Step.DAYS_1),
+        (-1, Step.OVERDUE),
+        (-40, Step.OVERDUE),
+    ],
+)
+def test_reminder_steps(days, step):
+    assert notifications.reminder_step(days) == step
+
+
+def test_reminders_go_once_per_user_and_step_even_when_the_beat_runs_twice(users, period, hanoi_officer):
+    today = period.deadline - datetime.timedelta(days=14)
+    first = notifications.send_deadline_reminders(today)
+    second = notifications.send_deadline_reminders(today)
+    assert first == 2 and second == 0  # officers of Đà Nẵng and Hà Nội
+    assert Notification.objects.filter(kind="reminder").count() == 2
+    # the next step reminds again, once
+    assert notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=7)) == 2
+    assert notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=6)) == 0
+    assert notifications.send_deadline_reminders(period.deadline + datetime.timedelta(days=3)) == 2
+    assert notifications.send_deadline_reminders(period.deadline + datetime.timedelta(days=9)) == 0
+    assert Notification.objects.filter(kind="overdue").count() == 2
+
+
+def test_a_moved_deadline_reminds_again(users, period):
+    notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=1))
+    services.change_deadline(
+        by=users["ministry"], period=period, deadline=period.deadline + datetime.timedelta(days=30)
+    )
+    period.refresh_from_db()
+    assert notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=1)) == 1
+
+
+def test_units_that_submitted_are_not_reminded(users, report, hanoi_officer, period):
+    submitted(report, users["province"])
+    notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=7))
+    reminded = set(Notification.objects.filter(kind="reminder").values_list("user__username", flat=True))
+    assert reminded == {"officer.hanoi"}
+
+
+def test_a_returned_report_is_reminded_again(users, report, period):
+    submitted(report, users["province"])
+    services.return_report(by=users["ministry"], report=report, reason="x")
+    notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=1))
+    assert Notification.objects.filter(kind="reminder", user=users["province"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_at_once_remind_once(danang, form_v1):
+    from reporting.models import ReportingPeriod
+
+    officers = [UserFactory(role=User.Role.PROVINCE, unit=danang) for _ in range(5)]
+    period = ReportingPeriod.objects.create(year=2026, deadline=datetime.date(2027, 1, 31), form=form_v1)
+    day = period.deadline - datetime.timedelta(days=7)
+    results, barrier = [], threading.Barrier(2)
+
+    def beat():
+        barrier.wait()
+        try:
+            results.append(notifications.send_deadline_reminders(day))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == len(officers)
+    assert Notification.objects.filter(kind="reminder").count() == len(officers)
+    assert AnnualReport.objects.count() == 0
+
+
+def test_the_beat_schedule_runs_the_reminder_task(settings):
+    from sxsh_portal.celery import app
+
+    assert settings.CELERY_BEAT_SCHEDULE["deadline-reminders"]["task"] == "reporting.send_deadline_reminders"
+    assert "reporting.send_deadline_reminders" in app.tasks
