@@ -9,6 +9,7 @@ from django.db import transaction
 from stdnum.vn import mst
 
 from enterprises.models import Centre, Enterprise, Sector
+from provinces.demo import seed_focal_points_and_plans
 from provinces.models import AdministrativeUnit
 
 from .models import User
@@ -227,6 +228,7 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
         batch_size=1000,
     )
     n_assessments = seed_demo_assessments(rng=rng, centres=list(centres.values()))
+    seed_focal_points_and_plans(random.Random(seed))  # its own generator: same rows on every run
     return {"users": users, "centres": len(centres), "enterprises": len(rows), "assessments": n_assessments}
 
 

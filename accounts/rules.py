@@ -58,3 +58,20 @@ rules.add_perm("assessments.change_gridemissionfactor", is_ministry)
 rules.add_perm("reporting.view_annualreport", is_ministry | is_province_officer)
 rules.add_perm("reporting.review_report", is_ministry)
 rules.add_perm("reporting.open_period", is_ministry)
+
+
+# CP focal points and plans (provinces app). A province officer keeps those of their own unit; the
+# predecessors' history and every other role's view are read-only. Checked with ``rules.has_perm``
+# in pages and services so that a superuser is read-only there too (the Django admin is theirs).
+@rules.predicate
+def officer_of_unit(user, unit):
+    return unit is not None and getattr(user, "is_province_officer", False) and unit.pk == user.unit_id
+
+
+rules.add_perm("provinces.view_focalpoint", is_ministry | is_province_officer)
+rules.add_perm("provinces.add_focalpoint", officer_of_unit)
+rules.add_perm("provinces.change_focalpoint", officer_of_objects_unit)
+rules.add_perm("provinces.view_plan", is_ministry | is_province_officer)
+rules.add_perm("provinces.add_plan", officer_of_unit)
+rules.add_perm("provinces.change_plan", officer_of_objects_unit)
+rules.add_perm("provinces.view_national_cp", is_ministry)

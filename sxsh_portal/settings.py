@@ -181,6 +181,8 @@ PGHISTORY_LEVEL = pghistory.Statement
 
 # Lists longer than this export as a background job with a download link; shorter ones at once.
 SXSH_EXPORT_SYNC_MAX_ROWS = env.int("SXSH_EXPORT_SYNC_MAX_ROWS", default=5000)
+# The signed file of a provincial plan (PDF only) may be at most this many megabytes.
+SXSH_PLAN_FILE_MAX_MB = env.int("SXSH_PLAN_FILE_MAX_MB", default=10)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
