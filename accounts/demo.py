@@ -10,6 +10,7 @@ from stdnum.vn import mst
 
 from enterprises.models import Centre, Enterprise, Sector
 from provinces.models import AdministrativeUnit
+from reporting.activities.demo import seed_activities
 
 from .models import User
 
@@ -227,7 +228,14 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
         batch_size=1000,
     )
     n_assessments = seed_demo_assessments(rng=rng, centres=list(centres.values()))
-    return {"users": users, "centres": len(centres), "enterprises": len(rows), "assessments": n_assessments}
+    activities = seed_activities(rng)
+    return {
+        "users": users,
+        "centres": len(centres),
+        "enterprises": len(rows),
+        "assessments": n_assessments,
+        "activities": activities,
+    }
 
 
 OPTION_IDEAS = [

@@ -294,6 +294,8 @@ class DemonstrationDesignateView(LoginRequiredMixin, View):
     template_name = "reporting/activities/demonstration_form.html"
 
     def get_assessment(self, request, pk):
+        if not request.user.has_perm("reporting.view_demonstration_models"):
+            raise PermissionDenied  # centre users never designate
         assessment = get_object_or_404(selectors.designatable_assessments_for(request.user), pk=pk)
         if not request.user.has_perm("reporting.designate_demonstration_model", assessment):
             raise PermissionDenied
