@@ -11,6 +11,7 @@ from stdnum.vn import mst
 from enterprises.models import Centre, Enterprise, Sector
 from provinces.demo import seed_focal_points_and_plans
 from provinces.models import AdministrativeUnit
+from reporting.activities.demo import seed_activities
 
 from .models import User
 
@@ -229,7 +230,14 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
     )
     n_assessments = seed_demo_assessments(rng=rng, centres=list(centres.values()))
     seed_focal_points_and_plans(random.Random(seed))  # its own generator: same rows on every run
-    return {"users": users, "centres": len(centres), "enterprises": len(rows), "assessments": n_assessments}
+    activities = seed_activities(rng)
+    return {
+        "users": users,
+        "centres": len(centres),
+        "enterprises": len(rows),
+        "assessments": n_assessments,
+        "activities": activities,
+    }
 
 
 OPTION_IDEAS = [

@@ -75,3 +75,26 @@ rules.add_perm("provinces.view_plan", is_ministry | is_province_officer)
 rules.add_perm("provinces.add_plan", officer_of_unit)
 rules.add_perm("provinces.change_plan", officer_of_objects_unit)
 rules.add_perm("provinces.view_national_cp", is_ministry)
+
+
+# Provincial activities (reporting/activities): a province officer changes the records of their own
+# unit (those of its predecessors are read-only history); the ministry changes any; centres see none.
+@rules.predicate
+def officer_of_assessments_unit(user, assessment):
+    return (
+        assessment is not None
+        and getattr(user, "is_province_officer", False)
+        and assessment.enterprise.unit_id == user.unit_id
+    )
+
+
+for _model in ("event", "communicationproduct", "guidelinedistribution"):
+    rules.add_perm(f"reporting.view_{_model}", is_ministry | is_province_officer)
+    rules.add_perm(f"reporting.add_{_model}", is_ministry | is_province_officer)
+    rules.add_perm(f"reporting.change_{_model}", is_ministry | officer_of_objects_unit)
+    rules.add_perm(f"reporting.delete_{_model}", is_ministry | officer_of_objects_unit)
+rules.add_perm("reporting.view_guideline", rules.is_authenticated)
+rules.add_perm("reporting.add_guideline", is_ministry)
+rules.add_perm("reporting.change_guideline", is_ministry)
+rules.add_perm("reporting.view_demonstration_models", is_ministry | is_province_officer)
+rules.add_perm("reporting.designate_demonstration_model", is_ministry | officer_of_assessments_unit)

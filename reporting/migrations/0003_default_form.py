@@ -8,6 +8,6 @@ def create(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0001_initial")]
+    dependencies = [("reporting", "0002_reports")]
 
     operations = [migrations.RunPython(create, migrations.RunPython.noop)]
