@@ -12,6 +12,7 @@ from enterprises.models import Centre, Enterprise, Sector
 from provinces.demo import seed_focal_points_and_plans
 from provinces.models import AdministrativeUnit
 from reporting.activities.demo import seed_activities
+from reporting.reports.demo import seed_reports
 
 from .models import User
 
@@ -231,12 +232,14 @@ def seed_demo(*, n_enterprises: int = 300, seed: int = 2025) -> dict:
     n_assessments = seed_demo_assessments(rng=rng, centres=list(centres.values()))
     seed_focal_points_and_plans(random.Random(seed))  # its own generator: same rows on every run
     activities = seed_activities(rng)
+    reports = seed_reports(random.Random(seed + 7))  # after the records that fill the reports
     return {
         "users": users,
         "centres": len(centres),
         "enterprises": len(rows),
         "assessments": n_assessments,
         "activities": activities,
+        "reports": reports,
     }
 
 
