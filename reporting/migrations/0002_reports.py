@@ -170,7 +170,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'report value',
                 'verbose_name_plural': 'report values',
-                'ordering': ['field__section', 'field__order', 'field_id'],
+                'ordering': ['field__order', 'field_id'],
             },
         ),
         migrations.AddConstraint(

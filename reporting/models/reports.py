@@ -250,7 +250,7 @@ class ReportValue(models.Model):
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
 
     class Meta:
-        ordering = ["field__section", "field__order", "field_id"]
+        ordering = ["field__order", "field_id"]
         verbose_name = _("report value")
         verbose_name_plural = _("report values")
         constraints = [

@@ -287,6 +287,7 @@ def _consistency(values: dict, findings: Findings) -> None:
 
 OUTLIER_FACTOR = Decimal(3)
 OUTLIER_MIN_HISTORY = 2
+OUTLIER_MIN_DIFFERENCE = Decimal(10)  # 4 events against a usual 1 is not worth a comment
 
 
 def history_of(report: AnnualReport) -> dict[str, list[Decimal]]:
@@ -348,7 +349,8 @@ def validate(report: AnnualReport, values: dict | None = None) -> Findings:
         typical = Decimal(median(past))
         if typical <= 0:
             continue
-        if value.number > typical * OUTLIER_FACTOR or value.number < typical / OUTLIER_FACTOR:
+        far = value.number > typical * OUTLIER_FACTOR or value.number < typical / OUTLIER_FACTOR
+        if far and abs(value.number - typical) >= OUTLIER_MIN_DIFFERENCE:
             findings.warn(
                 code,
                 _(
@@ -379,7 +381,7 @@ def _snapshot(report: AnnualReport) -> dict:
 
 def _jsonable(value):
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+        return format(value.normalize(), "f")
     return value
 
 
