@@ -404,7 +404,9 @@ class Plan(models.Model):
 
     @property
     def download_name(self) -> str:
-        return f"{slugify(self.number) or 'ke-hoach'}.pdf"
+        # "1234/QĐ-UBND" -> "1234-qd-ubnd.pdf" (ASCII: slugify drops Đ, which has no decomposition)
+        ascii_number = self.number.replace("/", "-").replace("Đ", "D").replace("đ", "d")
+        return f"{slugify(ascii_number) or 'ke-hoach'}.pdf"
 
     def clean(self):
         errors = {}
