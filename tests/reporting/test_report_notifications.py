@@ -165,4 +165,5 @@ def test_the_beat_schedule_runs_the_reminder_task(settings):
     from sxsh_portal.celery import app
 
     assert settings.CELERY_BEAT_SCHEDULE["deadline-reminders"]["task"] == "reporting.send_deadline_reminders"
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert "reporting.send_deadline_reminders" in app.tasks
