@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 
 GUIDE = Path(settings.BASE_DIR) / "docs" / "API.md"
 
@@ -18,12 +19,12 @@ def _rendered(mtime: float) -> str:
     # CommonMark with tables; raw HTML in the file is escaped, not passed through.
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
-    def heading_ids(tokens, idx, options, env, self=md.renderer):
+    def heading_ids(renderer, tokens, idx, options, env):
         token = tokens[idx]
         if token.nesting == 1:
             text = tokens[idx + 1].content
-            token.attrSet("id", "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:60])
-        return self.renderToken(tokens, idx, options, env)
+            token.attrSet("id", slugify(text))
+        return renderer.renderToken(tokens, idx, options, env)
 
     md.add_render_rule("heading_open", heading_ids)
     return md.render(GUIDE.read_text(encoding="utf-8"))
