@@ -32,6 +32,7 @@ class CentreKeyUser:
         self.api_key = key
         self.centre = key.centre
         self.centre_id = key.centre_id
+        self.is_sandbox = key.is_sandbox
         self.pk = self.id = None
         self.username = f"api-key:{key.prefix}"
 

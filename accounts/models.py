@@ -47,6 +47,9 @@ class User(AbstractUser):
 
     objects = PortalUserManager()
 
+    # Only a sandbox API key (accounts.api_auth.CentreKeyUser) acts in the sandbox; a person never does.
+    is_sandbox = False
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -3,10 +3,13 @@ import pghistory
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from common.api import ModifiedSinceFilter, StableCursorPagination
 from common.idempotency import idempotent
@@ -115,6 +118,10 @@ class AssessmentWriteSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness of (centre, external_id) is answered with 409, not a field error
 
 
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why: the centre sees it and corrects")
+
+
 class AssessmentApiFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(
         field_name="start_date", lookup_expr="year", min_value=2000, max_value=2100
@@ -184,7 +191,11 @@ class AssessmentViewSet(
         data = dict(serializer.validated_data)
         user = request.user
         centre_id = getattr(user, "centre_id", None)
-        existing = Assessment.objects.filter(centre_id=centre_id, external_id=data["external_id"]).first()
+        existing = (
+            Assessment.objects.for_user(user)
+            .filter(centre_id=centre_id, external_id=data["external_id"])
+            .first()
+        )
         if centre_id and existing is not None:
             return Response(
                 {
@@ -259,6 +270,103 @@ class AssessmentViewSet(
             services.withdraw_assessment(by=request.user, assessment=assessment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=None, responses={200: AssessmentSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def submit(self, request, pk=None):
+        """Submit a draft (or a corrected returned) assessment for the ministry's review."""
+        assessment = self.get_object()
+        with transaction.atomic(), self._audit():
+            services.submit_assessment(by=request.user, assessment=assessment)
+        return self._answer(assessment, status.HTTP_200_OK)
+
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=None, responses={200: AssessmentSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def accept(self, request, pk=None):
+        """The ministry accepts a submitted assessment (ministry officers only); the centre's
+        webhooks hear ``assessment.accepted``."""
+        assessment = self.get_object()
+        with transaction.atomic(), self._audit():
+            services.accept_assessment(by=request.user, assessment=assessment)
+        return self._answer(assessment, status.HTTP_200_OK)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER], request=ReturnSerializer, responses={200: AssessmentSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    @idempotent
+    def return_(self, request, pk=None):
+        """The ministry returns a submitted assessment with its reason (ministry officers only);
+        the centre's webhooks hear ``assessment.returned``."""
+        assessment = self.get_object()
+        serializer = ReturnSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic(), self._audit():
+            services.return_assessment(
+                by=request.user, assessment=assessment, reason=serializer.validated_data["reason"]
+            )
+        return self._answer(assessment, status.HTTP_200_OK)
+
+
+class IsSandboxKey(permissions.BasePermission):
+    message = "Only a sandbox API key may do this."
+
+    def has_permission(self, request, view):
+        return bool(getattr(request.user, "is_sandbox", False))
+
+
+class SandboxClearedSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField(help_text="Sandbox assessments deleted")
+
+
+class SandboxView(APIView):
+    """The calling sandbox key's centre's sandbox data."""
+
+    permission_classes = [IsSandboxKey]
+
+    @extend_schema(request=None, responses={200: SandboxClearedSerializer})
+    def delete(self, request):
+        """Delete every sandbox assessment of the centre (real data are never touched)."""
+        with pghistory.context(source="api", api_key=request.user.api_key.prefix):
+            deleted = services.clear_sandbox(by=request.user)
+        return Response({"deleted": deleted})
+
+
+class SimulateReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["accepted", "returned"])
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Needed to return"
+    )
+
+
+class SimulateReviewView(APIView):
+    """Accept or return one of the sandbox's submitted assessments, as the ministry would, so
+    that the centre can test its webhook receiver."""
+
+    permission_classes = [IsSandboxKey]
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        request=SimulateReviewSerializer,
+        responses={200: AssessmentSerializer},
+    )
+    @idempotent
+    def post(self, request, pk):
+        assessment = get_object_or_404(assessments_for(request.user), pk=pk)
+        serializer = SimulateReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic(), pghistory.context(source="api", api_key=request.user.api_key.prefix):
+            services.simulate_review(by=request.user, assessment=assessment, **serializer.validated_data)
+        fresh = (
+            assessments_for(request.user)
+            .prefetch_related(
+                "baseline", "waste_streams", Prefetch("options", queryset=CPOption.objects.order_by("number"))
+            )
+            .get(pk=pk)
+        )
+        return Response(AssessmentSerializer(fresh).data)
+
 
 class StableDeletionPagination(StableCursorPagination):
     ordering = "-deleted_at"
@@ -289,9 +397,12 @@ class DeletionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        queryset = DeletedAssessment.objects.all()
         if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
-            return queryset.none()
+            return DeletedAssessment.objects.none()
+        # A sandbox key hears of its sandbox withdrawals only; everyone else of real ones only.
+        queryset = DeletedAssessment.objects.filter(is_sandbox=getattr(user, "is_sandbox", False))
+        if user.is_sandbox:
+            return queryset.filter(centre_id=user.centre_id)
         if user.is_ministry:
             return queryset
         if user.is_centre_user:

@@ -39,17 +39,25 @@ class Resource(models.TextChoices):
 
 
 class AssessmentQuerySet(models.QuerySet):
+    def real(self):
+        """Real data only: what every page, list, export, count and rollup reads."""
+        return self.filter(is_sandbox=False)
+
     def for_user(self, user):
-        """Ministry: all. Centre user: their centre's assessments. Province officer: assessments of
-        enterprises in their unit. Anyone else: none."""
+        """A sandbox API key: its centre's sandbox assessments and nothing else. Everyone else sees
+        real data only: the ministry all; a centre user their centre's assessments; a province
+        officer assessments of enterprises in their unit; anyone else none."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
+        if getattr(user, "is_sandbox", False):
+            return self.filter(is_sandbox=True, centre_id=user.centre_id)
+        real = self.real()
         if user.is_ministry:
-            return self
+            return real
         if user.is_centre_user:
-            return self.filter(centre_id=user.centre_id)
+            return real.filter(centre_id=user.centre_id)
         if user.is_province_officer:
-            return self.filter(enterprise__unit_id=user.unit_id)
+            return real.filter(enterprise__unit_id=user.unit_id)
         return self.none()
 
 
@@ -104,6 +112,12 @@ class Assessment(models.Model):
         help_text=_("The centre's own identifier for this assessment; unique for the centre."),
     )
     demonstration_model = models.BooleanField(_("demonstration model"), default=False)
+    is_sandbox = models.BooleanField(
+        _("sandbox"),
+        default=False,
+        editable=False,
+        help_text=_("Written with a sandbox API key: test data, seen only by that centre's sandbox keys."),
+    )
     demonstration_date = models.DateField(_("demonstration model since"), null=True, blank=True)
     demonstration_description = models.CharField(_("demonstration model"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -147,10 +161,17 @@ class Assessment(models.Model):
             models.Index(fields=["-start_date", "-id"], name="assessment_start_id"),
             models.Index(fields=["centre", "-start_date", "-id"], name="assessment_centre_start"),
             models.Index(fields=["status"], name="assessment_status"),
+            # Clearing a centre's sandbox and the sandbox key's lists read only these few rows.
+            models.Index(
+                fields=["centre", "-id"],
+                condition=models.Q(is_sandbox=True),
+                name="assessment_sandbox_centre",
+            ),
         ]
         constraints = [
+            # A sandbox reference never blocks the same reference in real data, and vice versa.
             models.UniqueConstraint(
-                fields=["centre", "external_id"],
+                fields=["centre", "is_sandbox", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="assessment_external_id_unique_per_centre",
             ),
@@ -165,6 +186,10 @@ class Assessment(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="returned") | ~models.Q(return_reason=""),
                 name="assessment_return_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_sandbox=False) | models.Q(centre__isnull=False),
+                name="assessment_sandbox_has_centre",
             ),
         ]
 
@@ -402,6 +427,7 @@ class DeletedAssessment(models.Model):
         related_name="+",
     )
     deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True, db_index=True)
+    is_sandbox = models.BooleanField(_("sandbox"), default=False, editable=False)
 
     class Meta:
         ordering = ["-deleted_at", "-id"]

@@ -14,6 +14,13 @@ def assessments_for(user) -> QuerySet:
     )
 
 
+def sandbox_count(user) -> int:
+    """How many sandbox assessments the user's centre holds (for the API keys page)."""
+    if not getattr(user, "is_centre_user", False):
+        return 0
+    return Assessment.objects.filter(centre_id=user.centre_id, is_sandbox=True).count()
+
+
 def enterprise_assessments(user, enterprise) -> list:
     """The assessments of one enterprise that ``user`` may see, with their option totals."""
     return list(

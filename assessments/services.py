@@ -64,6 +64,7 @@ def withdraw_assessment(*, by, assessment: Assessment) -> None:
         external_id=assessment.external_id,
         centre_id=assessment.centre_id,
         unit_id=assessment.enterprise.unit_id,
+        is_sandbox=assessment.is_sandbox,
     )
     assessment.delete()
 
@@ -158,7 +159,10 @@ def record_assessment(
     )
     ensure_unit_accepts_new_data(data["enterprise"].unit)
     _validate_all(data, baseline, waste_streams, options)
-    assessment = Assessment(**data, created_by=_user_or_none(by))
+    # Sandbox or real comes from the caller's key, never from the submitted data.
+    assessment = Assessment(
+        **data, created_by=_user_or_none(by), is_sandbox=bool(getattr(by, "is_sandbox", False))
+    )
     assessment.full_clean()
     assessment.save()
     _write_children(assessment, baseline, waste_streams, options)
@@ -235,34 +239,74 @@ def submit_assessment(*, by, assessment: Assessment) -> Assessment:
 
 @transaction.atomic
 def accept_assessment(*, by, assessment: Assessment) -> Assessment:
+    """The ministry accepts a submitted assessment; the centre's webhooks hear of it after commit."""
     if not by.has_perm("assessments.review_assessment"):
         raise PermissionDenied
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status != Assessment.Status.SUBMITTED:
-        raise StateError(_("Only a submitted assessment can be accepted."))
-    assessment.status = Assessment.Status.ACCEPTED
-    assessment.reviewed_by, assessment.reviewed_at = by, timezone.now()
-    assessment.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
-    return assessment
+    return _review(by=by, assessment=assessment, outcome=Assessment.Status.ACCEPTED)
 
 
 @transaction.atomic
 def return_assessment(*, by, assessment: Assessment, reason: str) -> Assessment:
+    """The ministry returns a submitted assessment with its reason; webhooks hear of it after commit."""
     if not by.has_perm("assessments.review_assessment"):
         raise PermissionDenied
+    return _review(by=by, assessment=assessment, outcome=Assessment.Status.RETURNED, reason=reason)
+
+
+@transaction.atomic
+def simulate_review(*, by, assessment: Assessment, outcome: str, reason: str = "") -> Assessment:
+    """A sandbox key accepts or returns one of its own sandbox assessments, so that the centre can
+    test its webhook receiver; real data are never reviewed this way."""
+    if not getattr(by, "is_sandbox", False):
+        raise PermissionDenied(_("Only a sandbox key can simulate the ministry's review."))
+    if not Assessment.objects.for_user(by).filter(pk=assessment.pk).exists():
+        raise PermissionDenied
+    if outcome not in (Assessment.Status.ACCEPTED, Assessment.Status.RETURNED):
+        raise ValidationError({"outcome": _("Choose accepted or returned.")})
+    return _review(by=by, assessment=assessment, outcome=outcome, reason=reason, simulated=True)
+
+
+def _review(*, by, assessment, outcome, reason="", simulated=False) -> Assessment:
+    from webhooks.services import queue_assessment_event
+
     reason = (reason or "").strip()
-    if not reason:
+    if outcome == Assessment.Status.RETURNED and not reason:
         raise ValidationError(
             {"reason": _("Say why the assessment is returned, so the centre can correct it.")}
         )
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.is_sandbox != simulated:
+        # The ministry never reviews test data, and a simulation never touches real data.
+        raise PermissionDenied
     if assessment.status != Assessment.Status.SUBMITTED:
+        if outcome == Assessment.Status.ACCEPTED:
+            raise StateError(_("Only a submitted assessment can be accepted."))
         raise StateError(_("Only a submitted assessment can be returned."))
-    assessment.status = Assessment.Status.RETURNED
-    assessment.return_reason = reason
-    assessment.reviewed_by, assessment.reviewed_at = by, timezone.now()
-    assessment.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at", "updated_at"])
+    assessment.status = outcome
+    fields = ["status", "reviewed_by", "reviewed_at", "updated_at"]
+    if outcome == Assessment.Status.RETURNED:
+        assessment.return_reason = reason
+        fields.append("return_reason")
+    assessment.reviewed_by, assessment.reviewed_at = _user_or_none(by), timezone.now()
+    assessment.save(update_fields=fields)
+    queue_assessment_event(assessment=assessment)
     return assessment
+
+
+@transaction.atomic
+def clear_sandbox(*, by) -> int:
+    """Delete every sandbox assessment of the caller's centre (with their children) and the
+    sandbox entries of its deletions feed; returns the number of assessments deleted. Open to the
+    centre's users on the API keys page and to its sandbox keys."""
+    if not getattr(by, "is_centre_user", False):
+        raise PermissionDenied
+    sandbox = Assessment.objects.filter(centre_id=by.centre_id, is_sandbox=True)
+    count = sandbox.count()
+    for model in (BaselineConsumption, WasteStream, CPOption):
+        model.objects.filter(assessment__in=sandbox.values("pk")).delete()
+    sandbox.delete()
+    DeletedAssessment.objects.filter(centre_id=by.centre_id, is_sandbox=True).delete()
+    return count
 
 
 REFRESH_SQL = """

@@ -17,7 +17,12 @@ HEADER = "Idempotency-Key"
 def _owner(request) -> str:
     user = request.user
     if getattr(user, "is_centre_user", False) and getattr(user, "pk", None) is None:
-        return f"centre:{user.centre_id}"
+        # A sandbox key has its own key space: a key reused when going live must not replay a test.
+        return (
+            f"centre:{user.centre_id}:sandbox"
+            if getattr(user, "is_sandbox", False)
+            else f"centre:{user.centre_id}"
+        )
     return f"user:{user.pk}"
 
 

@@ -50,7 +50,9 @@ class EnterpriseQuerySet(models.QuerySet):
         if user.is_centre_user:
             from assessments.models import Assessment
 
-            own = Assessment.objects.filter(centre_id=user.centre_id).values("enterprise_id")
+            # Through the assessments' own scope, so that a sandbox key sees the enterprises of its
+            # sandbox assessments and a real caller never sees one named only by sandbox data.
+            own = Assessment.objects.for_user(user).values("enterprise_id")
             return self.filter(pk__in=own)
         return self.none()
 
@@ -188,6 +190,14 @@ class CentreAPIKey(AbstractAPIKey):
 
     centre = models.ForeignKey(
         Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="api_keys"
+    )
+    is_sandbox = models.BooleanField(
+        _("sandbox"),
+        default=False,
+        help_text=_(
+            "A sandbox key writes test data that only the centre's sandbox keys see and that no list, "
+            "export or figure of real data includes."
+        ),
     )
 
     class Meta(AbstractAPIKey.Meta):

@@ -102,6 +102,15 @@ def find_or_create_for_assessment(
     sector = Sector.objects.filter(code=(sector_code or "").strip()).first()
     if sector is None:
         errors["enterprise.sector"] = [_("Give the enterprise's VSIC 2018 division (two digits).")]
+    if getattr(by, "is_sandbox", False):
+        # The sandbox reads the register but never writes to it: test data must not add an
+        # enterprise that real users would then see, look up or collide with.
+        errors["enterprise.tax_code"] = [
+            _(
+                "The sandbox does not register new enterprises: use the tax code of an enterprise "
+                "already in the register (look one up with /api/v1/enterprises/?tax_code=)."
+            )
+        ]
     if errors:
         raise ValidationError(errors)
     if by.is_province_officer and unit.pk != by.unit_id:
@@ -114,14 +123,17 @@ def find_or_create_for_assessment(
     return enterprise
 
 
-def create_api_key(*, by, name: str):
-    """A new API key for the user's own centre; returns (key record, the secret shown once)."""
+def create_api_key(*, by, name: str, is_sandbox: bool = False):
+    """A new API key for the user's own centre, real or sandbox; returns (key record, the secret
+    shown once)."""
     from .models import CentreAPIKey
 
-    if not by.is_centre_user:
+    if not by.is_centre_user or getattr(by, "is_sandbox", False):
         raise PermissionDenied
-    name = normalise_text(name) or _("API key")
-    return CentreAPIKey.objects.create_key(name=name[:50], centre_id=by.centre_id)
+    name = normalise_text(name) or (_("Sandbox key") if is_sandbox else _("API key"))
+    return CentreAPIKey.objects.create_key(
+        name=name[:50], centre_id=by.centre_id, is_sandbox=bool(is_sandbox)
+    )
 
 
 def revoke_api_key(*, by, key_id: str) -> None:

@@ -4,10 +4,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from assessments.selectors import applies_cp, enterprise_assessments, history_of_object
+from assessments.selectors import applies_cp, enterprise_assessments, history_of_object, sandbox_count
+from assessments.services import clear_sandbox
 from common.pagination import keyset_paginate
 
 from . import selectors, services
@@ -164,7 +166,12 @@ class ApiKeyView(LoginRequiredMixin, View):
 
     def render_page(self, request, new_key=None, status=200):
         keys = CentreAPIKey.objects.filter(centre_id=request.user.centre_id).order_by("-created")
-        return render(request, self.template_name, {"keys": keys, "new_key": new_key}, status=status)
+        context = {
+            "keys": keys,
+            "new_key": new_key,
+            "sandbox_count": sandbox_count(request.user),
+        }
+        return render(request, self.template_name, context, status=status)
 
     def get(self, request):
         return self.render_page(request)
@@ -177,5 +184,19 @@ class ApiKeyView(LoginRequiredMixin, View):
                 raise Http404 from None
             messages.success(request, _("The key was revoked: calls with it are refused from now on."))
             return redirect("enterprises:api_keys")
-        _record, secret = services.create_api_key(by=request.user, name=request.POST.get("name", ""))
+        if "clear_sandbox" in request.POST:
+            deleted = clear_sandbox(by=request.user)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s sandbox assessment was deleted.",
+                    "%(count)s sandbox assessments were deleted.",
+                    deleted,
+                )
+                % {"count": deleted},
+            )
+            return redirect("enterprises:api_keys")
+        _record, secret = services.create_api_key(
+            by=request.user, name=request.POST.get("name", ""), is_sandbox=bool(request.POST.get("sandbox"))
+        )
         return self.render_page(request, new_key=secret, status=201)

@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import routers
 
+from common.guide import api_guide
+
 
 def build_router() -> routers.DefaultRouter:
     from assessments.api import (
@@ -14,6 +16,7 @@ def build_router() -> routers.DefaultRouter:
     )
     from enterprises.api import CentreViewSet, EnterpriseViewSet, SectorViewSet
     from provinces.api import UnitViewSet
+    from webhooks.api import WebhookEndpointViewSet
 
     router = routers.DefaultRouter()
     router.register("units", UnitViewSet, basename="unit")
@@ -24,11 +27,26 @@ def build_router() -> routers.DefaultRouter:
     router.register("deletions", DeletionViewSet, basename="deletion")
     router.register("conversion-factors", ConversionFactorViewSet, basename="conversion-factor")
     router.register("grid-emission-factors", GridEmissionFactorViewSet, basename="grid-emission-factor")
+    router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
     return router
 
 
+def sandbox_urls() -> list:
+    from assessments.api import SandboxView, SimulateReviewView
+
+    return [
+        path("sandbox/", SandboxView.as_view(), name="sandbox"),
+        path(
+            "sandbox/assessments/<int:pk>/simulate-review/",
+            SimulateReviewView.as_view(),
+            name="sandbox-simulate-review",
+        ),
+    ]
+
+
 urlpatterns = [
-    path("api/v1/", include((build_router().urls, "api"), namespace="api")),
+    path("api/v1/", include(([*sandbox_urls(), *build_router().urls], "api"), namespace="api")),
+    path("api/guide/", api_guide, name="api_guide"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "reporting",
     "indicators",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,8 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "provinces.models.AdministrativeUnit.Kind",
         "AssessmentStatusEnum": "assessments.models.Assessment.Status",
         "OptionStatusEnum": "assessments.models.CPOption.Status",
+        "WebhookEventEnum": "webhooks.models.EventType",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("jobs.export_urls")),
     path("", include("reporting.activities.urls")),
     path("", include("reporting.reports.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 handler404 = "common.api.not_found"

@@ -1,0 +1,71 @@
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.api.conftest import key_for  # noqa: F401  (shared fixture)
+from tests.assessments.conftest import make_assessment  # noqa: F401  (shared fixture)
+
+
+def verify(secret: str, signature_header: str, body: bytes, tolerance: int = 300) -> bool:
+    """The verification docs/API.md shows to centres, word for word."""
+    parts = dict(item.split("=", 1) for item in signature_header.split(","))
+    timestamp = int(parts["t"])
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"])
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records what it gets and answers the scripted codes
+    (the last one repeats)."""
+
+    def __init__(self):
+        self.requests = []
+        self.codes = [200]
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"headers": dict(self.headers), "body": body, "path": self.path})
+                code = receiver.codes.pop(0) if len(receiver.codes) > 1 else receiver.codes[0]
+                self.send_response(code)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(f"answered {code}".encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/sxsh"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def events(self):
+        return [json.loads(r["body"]) for r in self.requests]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    r.thread.start()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+@pytest.fixture
+def insecure_allowed(settings):
+    """Tests post to http://127.0.0.1 (as a developer's machine would)."""
+    settings.WEBHOOKS_ALLOW_INSECURE = True
+
+
+@pytest.fixture
+def verify_signature():
+    return verify
