@@ -1,1 +1,294 @@
-"""Models come with the indicators and dashboards issue."""
+"""The indicator catalogue, the rollup runs and the values they produce.
+
+Readers (dashboards, public pages, exports, the API) only ever read values of the *published* run:
+``IndicatorValue.objects.published()``. A run writes its rows first and is published in one step
+(``PublishedRun`` points at it), so nobody sees half a run, and a run that dies leaves the previous
+one in place.
+"""
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+class Group(models.TextChoices):
+    CP_STRATEGY = "cp_strategy", _("CP strategy in industry (1419/QĐ-TTg)")
+    SCP_2016 = "scp_2016", _("SCP programme 2016-2020 (76/QĐ-TTg)")
+    SCP_2021 = "scp_2021", _("SCP programme 2021-2030 (889/QĐ-TTg)")
+    ACTIVITY = "activity", _("Programme activity")
+
+
+class Dimension(models.TextChoices):
+    """Disaggregations an indicator may support ("" is the total)."""
+
+    TOTAL = "", _("total")
+    SECTOR = "sector", _("sector")
+    SIZE = "size", _("enterprise size")
+    CENTRE_KIND = "centre_kind", _("centre kind")
+    FUNDING_LEVEL = "funding_level", _("funding level")
+    ASSESSMENT_KIND = "assessment_kind", _("assessment kind")
+
+
+class Level(models.TextChoices):
+    UNIT = "unit", _("province / city")
+    REGION = "region", _("region")
+    NATION = "nation", _("nation")
+
+
+@pghistory.track()
+class Indicator(models.Model):
+    class Method(models.TextChoices):
+        SUM = "sum", _("sum of a record metric")
+        COUNT = "count", _("count of records")
+        RATIO = "ratio", _("ratio of two metrics")
+        SURVEY = "survey", _("typed in by the ministry per year (survey)")
+
+    class Direction(models.TextChoices):
+        UP = "up", _("higher is better")
+        DOWN = "down", _("lower is better")
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    group = models.CharField(_("group"), max_length=20, choices=Group.choices)
+    unit_vi = models.CharField(_("unit of measure (Vietnamese)"), max_length=60, blank=True)
+    unit_en = models.CharField(_("unit of measure (English)"), max_length=60, blank=True)
+    definition_vi = models.TextField(_("definition (Vietnamese)"), blank=True)
+    definition_en = models.TextField(_("definition (English)"), blank=True)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    metric = models.CharField(
+        _("metric"),
+        max_length=60,
+        blank=True,
+        help_text=_("The record metric summed or counted (the numerator)."),
+    )
+    denominator_metric = models.CharField(_("denominator metric"), max_length=60, blank=True)
+    ratio_scale = models.DecimalField(
+        _("ratio scale"), max_digits=8, decimal_places=2, default=100, help_text=_("100 for a percentage.")
+    )
+    dimensions = ArrayField(
+        models.CharField(max_length=20, choices=Dimension.choices),
+        verbose_name=_("disaggregations"),
+        default=list,
+        blank=True,
+    )
+    period = models.CharField(_("period"), max_length=20, default="annual")
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=4, choices=Direction.choices, default=Direction.UP
+    )
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
+    baseline_value = models.DecimalField(
+        _("baseline"), max_digits=24, decimal_places=4, null=True, blank=True
+    )
+    headline = models.BooleanField(_("headline indicator"), default=False)
+    public = models.BooleanField(_("published on the public pages"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["group", "order", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(method="ratio") | ~Q(denominator_metric=""),
+                name="indicator_ratio_has_denominator",
+            ),
+            models.CheckConstraint(
+                condition=Q(method="survey") | ~Q(metric=""), name="indicator_computed_has_metric"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.name}"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if translation.get_language() == "en" else self.name_vi
+
+    @property
+    def unit_label(self) -> str:
+        return self.unit_en if translation.get_language() == "en" else self.unit_vi
+
+
+class IndicatorTarget(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("target year"))
+    period_label = models.CharField(_("period"), max_length=20, blank=True, help_text=_("e.g. 2016-2020"))
+    value = models.DecimalField(_("target"), max_digits=24, decimal_places=4)
+    decision = models.CharField(_("decision"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["indicator", "year"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="indicatortarget_once_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.year}: {self.value}"
+
+
+@pghistory.track()
+class SurveyValue(models.Model):
+    """A figure that no record holds (e.g. the share of establishments aware of CP), typed in by the
+    ministry per year with its source. Rolled up like any other value (national level only)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="survey_values")
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4)
+    source = models.CharField(_("source"), max_length=300)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered"), auto_now=True)
+
+    class Meta:
+        ordering = ["indicator", "year"]
+        verbose_name = _("survey value")
+        verbose_name_plural = _("survey values")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="surveyvalue_once_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.year}: {self.value}"
+
+
+class RollupRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", _("nightly")
+        APPROVAL = "approval", _("report approved")
+        ASSESSMENT = "assessment", _("assessment accepted")
+        MANUAL = "manual", _("on demand")
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=12, choices=Trigger.choices)
+    scope = models.JSONField(
+        _("scope"),
+        default=dict,
+        blank=True,
+        help_text=_("Empty: everything. Else the units and years recomputed."),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows_written = models.PositiveIntegerField(_("values written"), default=0)
+    units_included = models.PositiveSmallIntegerField(_("units included"), default=0)
+    units_approved = models.PositiveSmallIntegerField(_("units with an approved report"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("rollup run")
+        verbose_name_plural = _("rollup runs")
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_trigger_display()} ({self.get_status_display()})"
+
+
+class PublishedRun(models.Model):
+    """One row: the run whose values everyone reads. Switching it is the one step that publishes."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("published"), auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="publishedrun_single_row")]
+
+    def __str__(self):
+        return f"run #{self.run_id}"
+
+
+class IndicatorValueQuerySet(models.QuerySet):
+    def published(self):
+        """Values of the published run only (what every reader reads)."""
+        return self.filter(run_id=models.Subquery(PublishedRun.objects.filter(pk=1).values("run_id")[:1]))
+
+
+class IndicatorValue(models.Model):
+    """One figure: an indicator, a year (or cumulative to that year), a place (a unit of one
+    generation, a region, the nation) and a slice of one disaggregation ("" = total)."""
+
+    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    year = models.PositiveSmallIntegerField(_("year"))
+    cumulative = models.BooleanField(_("cumulative to the year"), default=False)
+    generation = models.PositiveSmallIntegerField(_("generation of units"))  # 63 or 34
+    level = models.CharField(_("level"), max_length=6, choices=Level.choices)
+    unit = models.ForeignKey(
+        "provinces.AdministrativeUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    region = models.ForeignKey(
+        "provinces.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    dimension = models.CharField(
+        _("disaggregation"), max_length=20, choices=Dimension.choices, blank=True, default=""
+    )
+    dimension_value = models.CharField(_("slice"), max_length=40, blank=True, default="")
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, null=True)
+    numerator = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    units_included = models.PositiveSmallIntegerField(default=0)
+    units_approved = models.PositiveSmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    objects = IndicatorValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        indexes = [
+            models.Index(
+                fields=["run", "indicator", "generation", "level", "year", "dimension"],
+                name="indicatorvalue_read",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (Q(level="unit") & Q(unit__isnull=False) & Q(region__isnull=True))
+                    | (Q(level="region") & Q(unit__isnull=True) & Q(region__isnull=False))
+                    | (Q(level="nation") & Q(unit__isnull=True) & Q(region__isnull=True))
+                ),
+                name="indicatorvalue_level_place",
+            ),
+            models.UniqueConstraint(
+                fields=[
+                    "run",
+                    "indicator",
+                    "year",
+                    "cumulative",
+                    "generation",
+                    "level",
+                    "unit",
+                    "region",
+                    "dimension",
+                    "dimension_value",
+                ],
+                nulls_distinct=False,
+                name="indicatorvalue_unique_in_run",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.year} {self.level} = {self.value}"
