@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 DEV_ENV := DEBUG=1 SXSH_DEMO=1
 
-.PHONY: run test venv venv-dev gettext translations migrate reference demo db-stop lint bench clean
+.PHONY: run test venv venv-dev gettext translations migrate reference demo db-stop lint bench clean screens
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ run: translations demo
 
 test: venv-dev translations
 	DEBUG=1 $(BIN)/pytest $(if $(filter 0,$(XDIST)),,-n $(XDIST)) $(PYTEST_ARGS)
+
+# Screenshots of the main pages into docs/screens/, taken by the browser tests.
+screens: venv-dev translations
+	SXSH_SCREENSHOTS=1 DEBUG=1 $(BIN)/pytest tests/browser -n 0 -q
 
 lint: venv-dev
 	$(BIN)/ruff check .
