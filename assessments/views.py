@@ -76,6 +76,7 @@ class AssessmentDetailView(LoginRequiredMixin, View):
                 and assessment.status in (Assessment.Status.DRAFT, Assessment.Status.RETURNED),
                 "can_review": user.has_perm("assessments.review_assessment")
                 and assessment.status == Assessment.Status.SUBMITTED,
+                "can_designate": user.has_perm("reporting.designate_demonstration_model", assessment),
             },
         )
 

@@ -195,11 +195,11 @@ def records_url(code: str, unit, year: int) -> str:
     names = {
         "assessments": ("assessments:list", {"year": year, "unit": unit.pk}),
         "events": ("activities:event_list", {"year": year, "unit": unit.pk}),
-        "communication": ("activities:communication_list", {"year": year, "unit": unit.pk}),
+        "communication": ("activities:product_list", {"year": year, "unit": unit.pk}),
         "guidelines": ("activities:distribution_list", {"year": year, "unit": unit.pk}),
         "demonstration": ("activities:demonstration_list", {"year": year, "unit": unit.pk}),
-        "focal": ("provinces:focal_points", {}),
-        "plans": ("provinces:focal_points", {}),
+        "focal": ("provinces:cp_unit", {}),
+        "plans": ("provinces:cp_unit", {}),
     }
     name, query = names[metric.records]
     if metric.group == "assessments" and "_" in code.removeprefix("assessments_"):

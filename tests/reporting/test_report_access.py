@@ -213,3 +213,26 @@ def test_report_and_status_exports(clients, users, report):
 def test_figures_from_records_link_to_them(clients, report):
     page = clients["province"].get(f"/reports/{report.pk}/").content.decode()
     assert "/assessments/?" in page and f"unit={report.unit.pk}" in page
+
+
+def test_every_figure_from_records_links_to_a_page_that_exists(clients, report):
+    from django.urls import resolve
+
+    urls = [v.source_detail.get("url") for v in report.values.filter(filled=True)]
+    assert urls and all(urls), "each figure from records has a link"
+    for url in urls:
+        resolve(url.split("?")[0])  # raises Resolver404 if the page does not exist
+        assert clients["province"].get(url).status_code == 200, url
+
+
+def test_an_assessment_page_offers_the_designation_to_its_units_officer(client_for, users, danang):
+    from assessments.models import Assessment
+    from tests.factories import EnterpriseFactory
+
+    enterprise = EnterpriseFactory(unit=danang)
+    assessment = Assessment.objects.create(
+        kind="quick", enterprise=enterprise, funding_level="local", start_date=datetime.date(2026, 3, 1)
+    )
+    url = f"/activities/demonstration-models/{assessment.pk}/"
+    assert url in client_for("province").get(assessment.get_absolute_url()).content.decode()
+    assert url not in client_for("ministry").get("/assessments/").content.decode()
