@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -23,3 +25,30 @@ class PortalLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+LOGIN_AT = "_sxsh_login_at"
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session 12 hours (``SESSION_ABSOLUTE_SECONDS``) after its log-in, however active it
+    stayed (the idle timeout is the session cookie's age, renewed by every request). The log-in time
+    is written by ``mark_login`` (connected to ``user_logged_in`` in accounts)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            started = request.session.get(LOGIN_AT)
+            now = int(time.time())
+            if started is None or now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
+                from django.contrib.auth import logout
+
+                logout(request)  # flushes the server-side session too
+        return self.get_response(request)
+
+
+def mark_login(sender, request, user, **kwargs):
+    request.session[LOGIN_AT] = int(time.time())

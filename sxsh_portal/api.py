@@ -1,7 +1,7 @@
 """The API router (/api/v1/) and the conventions every list shares."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
 from common.guide import api_guide
@@ -48,6 +48,6 @@ urlpatterns = [
     path("api/v1/", include(([*sandbox_urls(), *build_router().urls], "api"), namespace="api")),
     path("api/guide/", api_guide, name="api_guide"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

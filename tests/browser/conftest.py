@@ -47,6 +47,7 @@ def login(browser, live_server):
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=language)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        watch_csp(page)
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
@@ -55,6 +56,18 @@ def login(browser, live_server):
         return page
 
     return make
+
+
+def watch_csp(page):
+    """Collect the page's Content Security Policy violations in ``page.csp_violations``."""
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: page.csp_violations.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    return page
 
 
 def screenshot(page, name: str) -> None:

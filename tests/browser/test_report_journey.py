@@ -85,3 +85,4 @@ def test_fill_submit_return_correct_resubmit_approve(setup, login, live_server):
     assert report.status == "approved" and report.approved_by.username == "lan.bct"
     ministry_page.goto(f"{live_server.url}/reports/status/?year=2026&status=approved")
     assert "Thành phố Đà Nẵng" in ministry_page.inner_text("table")
+    assert officer_page.csp_violations == [] and ministry_page.csp_violations == []
