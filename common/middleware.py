@@ -28,12 +28,16 @@ class PortalLocaleMiddleware(LocaleMiddleware):
 
 
 LOGIN_AT = "_sxsh_login_at"
+SEEN_AT = "_sxsh_seen_at"
+TOUCH_SECONDS = 5 * 60
 
 
 class SessionLifetimeMiddleware:
     """Ends a session 12 hours (``SESSION_ABSOLUTE_SECONDS``) after its log-in, however active it
-    stayed (the idle timeout is the session cookie's age, renewed by every request). The log-in time
-    is written by ``mark_login`` (connected to ``user_logged_in`` in accounts)."""
+    stayed, and keeps the idle timeout: the session's expiry (``SESSION_COOKIE_AGE``, 30 minutes) is
+    renewed by activity, at most every 5 minutes so that a page view does not write its session each
+    time (an idle session thus ends between 25 and 30 minutes after the last request). The log-in
+    time is written by ``mark_login`` (connected to ``user_logged_in`` in accounts)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,8 +51,12 @@ class SessionLifetimeMiddleware:
                 from django.contrib.auth import logout
 
                 logout(request)  # flushes the server-side session too
+            elif now - int(request.session.get(SEEN_AT, 0)) >= TOUCH_SECONDS:
+                request.session[SEEN_AT] = now  # modified: saved with a new expiry
         return self.get_response(request)
 
 
 def mark_login(sender, request, user, **kwargs):
-    request.session[LOGIN_AT] = int(time.time())
+    now = int(time.time())
+    request.session[LOGIN_AT] = now
+    request.session[SEEN_AT] = now

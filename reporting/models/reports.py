@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "AnnualReport",
@@ -53,13 +54,13 @@ class ReportField(models.Model):
 
     class Type(models.TextChoices):
         INTEGER = "integer", _("whole number")
-        DECIMAL = "decimal", _("number")
+        DECIMAL = "decimal", pgettext_lazy("value type", "number")
         BOOLEAN = "boolean", _("yes / no")
         TEXT = "text", _("text")
 
     form = models.ForeignKey(ReportForm, on_delete=models.CASCADE, related_name="fields")
     code = models.SlugField(_("code"), max_length=60)
-    section = models.CharField(_("section"), max_length=20, choices=Section.choices)
+    section = models.CharField(pgettext_lazy("report form", "section"), max_length=20, choices=Section.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     label_vi = models.CharField(_("label (Vietnamese)"), max_length=300)
     label_en = models.CharField(_("label (English)"), max_length=300)

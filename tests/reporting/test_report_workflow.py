@@ -174,6 +174,7 @@ def test_the_second_of_two_concurrent_saves_is_refused(users, report):
 
 def test_the_page_tells_the_second_editor_and_keeps_the_first_save(users, report, client_for):
     a, b = client_for("province"), client_for("province")
+    b.cookies["django_language"] = "en"
     version = report.version
     assert (
         a.post(f"/reports/{report.pk}/edit/", {"version": version, "value_cp_staff": "4"}).status_code == 302

@@ -11,6 +11,14 @@ from reporting.activities import services
 from reporting.models import CommunicationProduct, Event, GuidelineDistribution
 from tests.factories import CentreFactory, EnterpriseFactory, unit
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are checked in English (the Vietnamese catalogue translates them)."""
+    from django.utils import translation
+
+    translation.activate("en")
+
 from .conftest import event_data
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +92,9 @@ def test_officer_cannot_record_for_another_unit(users, hanoi):
 
 
 def test_nobody_records_on_a_unit_of_the_63_and_the_message_names_the_successor(users):
+    from django.utils import translation
+
+    translation.activate("vi")  # the successor's name with its diacritics
     quang_nam = unit("49", generation=63)
     with pytest.raises(ValidationError) as exc:
         record(users["ministry"], quang_nam)

@@ -243,6 +243,9 @@ def test_production_accepts_only_https_to_public_addresses(users, settings, url,
 
 
 def test_a_name_that_resolves_to_a_private_address_is_not_posted_to(users, submitted, settings):
+    from django.utils import translation
+
+    translation.activate("en")
     settings.WEBHOOKS_ALLOW_INSECURE = False
     endpoint = WebhookEndpoint.objects.create(
         centre=users["centre"].centre,
