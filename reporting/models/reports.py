@@ -60,7 +60,9 @@ class ReportField(models.Model):
 
     form = models.ForeignKey(ReportForm, on_delete=models.CASCADE, related_name="fields")
     code = models.SlugField(_("code"), max_length=60)
-    section = models.CharField(pgettext_lazy("report form", "section"), max_length=20, choices=Section.choices)
+    section = models.CharField(
+        pgettext_lazy("report form", "section"), max_length=20, choices=Section.choices
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     label_vi = models.CharField(_("label (Vietnamese)"), max_length=300)
     label_en = models.CharField(_("label (English)"), max_length=300)

@@ -11,6 +11,10 @@ from reporting.activities import services
 from reporting.models import CommunicationProduct, Event, GuidelineDistribution
 from tests.factories import CentreFactory, EnterpriseFactory, unit
 
+from .conftest import event_data
+
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def _english():
@@ -18,10 +22,6 @@ def _english():
     from django.utils import translation
 
     translation.activate("en")
-
-from .conftest import event_data
-
-pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
