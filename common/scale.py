@@ -1,20 +1,24 @@
 """A large dataset for the benchmarks (``manage.py seed_demo --scale N``): N enterprises, each with
 one assessment and three CP options (so N assessments and 3N options), spread over the years
-2018-2026, the 63 units until 30/06/2025 and the 34 units after, weighted by industrial weight.
+2020-2026, the 63 units until 30/06/2025 and the 34 units after, weighted by industrial weight.
 
-Written with COPY from generators (``common.bulk.copy_lines``), chunk by chunk, one transaction
-per chunk: memory stays flat whatever N, and an interrupted run keeps its finished chunks. Ids are
-reserved from the tables' sequences, so the three tables are written without a round trip per row.
+Written with COPY (``common.bulk.copy_lines``) chunk by chunk, one transaction per chunk: memory
+is bounded by the chunk (50,000 enterprises) whatever N, and an interrupted run keeps its finished
+chunks. Ids are reserved from the tables' sequences, so the three tables are written without a
+round trip per row.
 The audit trail (pghistory) is not written for these rows: they are benchmark data, not records
 anyone typed. Energy and CO2e are derived per chunk with ``refresh_option_derivations``.
 
-Nothing here dates before 2018, so the published end-2017 figures of the demo stay exact on a
-database that also holds the benchmark data. Idempotent: the benchmark enterprises are recognised
-by their tax codes (10 digits starting with 8, which no other demo data uses); a second run with
-the same N writes nothing, a larger N adds the difference.
+Nothing here dates before 2020, so the published figures of the demo (end 2017, and the
+enterprises implementing CP by 2019) stay exact on a database that also holds the benchmark data.
+Idempotent: the benchmark enterprises are recognised by their tax codes (10 digits starting with
+8, which no other demo data uses); a second run with the same N writes nothing, a larger N adds
+the difference.
 """
 
+import bisect
 import datetime
+import itertools
 import random
 import time
 
@@ -23,10 +27,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.vn import mst
 
-from common.bulk import copy_lines, copy_value
+from common.bulk import copy_lines
 
 TAX_PREFIX = "8"
-YEARS = {2018: 9, 2019: 10, 2020: 7, 2021: 6, 2022: 9, 2023: 10, 2024: 11, 2025: 11, 2026: 12}
+NULL = r"\N"
+YEARS = {2020: 7, 2021: 6, 2022: 9, 2023: 10, 2024: 11, 2025: 11, 2026: 12}
 LAST_DAY_OF_63 = datetime.date(2025, 6, 30)
 CHUNK = 50_000
 IGNORED_TRIGGERS = (
@@ -51,10 +56,6 @@ OPTION_COLUMNS = [
     "annual_savings_vnd", "electricity_kwh", "coal_t", "oil_t", "gas_m3", "water_m3", "materials_t",
     "chemicals_kg", "energy_toe", "co2e_tonnes",
 ]  # fmt: skip
-
-
-def _line(values) -> str:
-    return "\t".join(copy_value(v) for v in values) + "\n"
 
 
 def _tax_codes(after: int):
@@ -108,27 +109,38 @@ class _Reference:
         self.forms, self.names, self.trades, self.products = FORMS, NAMES, TRADES, PRODUCTS
         self.ideas = OPTION_IDEAS
         self.years = list(YEARS)
-        self.year_weights = list(YEARS.values())
+        self.year_cum = list(itertools.accumulate(YEARS.values()))
+        self.old_cum = list(itertools.accumulate(self.old_weights))
+        self.new_cum = list(itertools.accumulate(self.new_weights))
+
+
+def _num(value) -> str:
+    return format(value, ".3f")
 
 
 def _chunk_lines(
     ref: _Reference, rng: random.Random, codes: list, first_enterprise: int, first_assessment: int
 ):
-    """The lines of one chunk for the three tables (enterprises first, then assessments, options)."""
-    now = timezone.now()
+    """The lines of one chunk for the three tables, in COPY's text format (no value holds a tab,
+    a newline or a backslash, so none needs escaping)."""
+    now = timezone.now().isoformat()
     today = ref.today
+    random_, randrange = rng.random, rng.randrange
+    day_count = {
+        year: (datetime.date(year, 12, 31) - datetime.date(year, 1, 1)).days + 1 for year in ref.years
+    }
+    latest = today - datetime.timedelta(days=3)
     enterprises, assessments, options = [], [], []
     for offset, (body, tax_code) in enumerate(codes):
-        year = rng.choices(ref.years, ref.year_weights)[0]
-        start = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
-        start = min(start, today - datetime.timedelta(days=3))
+        year = ref.years[bisect.bisect(ref.year_cum, random_() * ref.year_cum[-1])]
+        start = min(datetime.date(year, 1, 1) + datetime.timedelta(days=randrange(day_count[year])), latest)
         if start <= LAST_DAY_OF_63:
-            unit = rng.choices(ref.old_ids, ref.old_weights)[0]
+            unit = ref.old_ids[bisect.bisect(ref.old_cum, random_() * ref.old_cum[-1])]
         else:
-            unit = rng.choices(ref.new_ids, ref.new_weights)[0]
-        sector_code, sector = ref.sectors[rng.randrange(len(ref.sectors))]
+            unit = ref.new_ids[bisect.bisect(ref.new_cum, random_() * ref.new_cum[-1])]
+        sector_code, sector = ref.sectors[randrange(len(ref.sectors))]
         product, capacity_unit = ref.products[sector_code]
-        employees = rng.randrange(5, 2000)
+        employees = randrange(5, 2000)
         size = (
             "micro"
             if employees <= 10
@@ -138,98 +150,59 @@ def _chunk_lines(
             if employees <= 200
             else "large"
         )
-        capacity = rng.randrange(1, 500) * 100
-        name = f"{rng.choice(ref.forms)} {rng.choice(ref.trades[sector_code])} {rng.choice(ref.names)} {body}"
+        capacity = randrange(1, 500) * 100
+        trade = ref.trades[sector_code]
+        name = (
+            f"{ref.forms[randrange(len(ref.forms))]} {trade[randrange(len(trade))]} "
+            f"{ref.names[randrange(len(ref.names))]} {body}"
+        )
         enterprise_id = first_enterprise + offset
         enterprises.append(
-            _line(
-                (
-                    enterprise_id,
-                    tax_code,
-                    name,
-                    "",
-                    unit,
-                    sector,
-                    size,
-                    product,
-                    capacity,
-                    capacity_unit,
-                    employees,
-                )
-            )[:-1]
-            + f"\t{now.isoformat()}\t{now.isoformat()}\n"
+            f"{enterprise_id}\t{tax_code}\t{name}\t\t{unit}\t{sector}\t{size}\t{product}\t{capacity}\t"
+            f"{capacity_unit}\t{employees}\t{now}\t{now}\n"
         )
-        quick = rng.random() < 0.75
-        funding = rng.choices(("central", "local", "donor", "enterprise"), (30, 35, 15, 20))[0]
-        centre = rng.choice(ref.central) if funding == "central" else rng.choice(ref.provincial)
-        if funding == "local" and rng.random() < 0.15:
-            centre = None
-        r = rng.random()
+        quick = random_() < 0.75
+        r = random_()
+        funding = "central" if r < 0.3 else "local" if r < 0.65 else "donor" if r < 0.8 else "enterprise"
+        if funding == "central":
+            centre = str(ref.central[randrange(len(ref.central))])
+        elif funding == "local" and random_() < 0.15:
+            centre = NULL
+        else:
+            centre = str(ref.provincial[randrange(len(ref.provincial))])
+        r = random_()
         status = "accepted" if r < 0.85 else "submitted" if r < 0.95 else "draft" if r < 0.98 else "returned"
         end = start + datetime.timedelta(days=2 if quick else 60)
         report = end + datetime.timedelta(days=20)
-        end = end if end <= today else None
+        end_text = end.isoformat() if end <= today else NULL
         report = report if report <= today and status != "draft" else None
+        advised = ("t" if random_() < 0.3 else "f") if quick else NULL
+        reason = "Thiếu số liệu năm cơ sở" if status == "returned" else ""
+        submitted = now if status != "draft" else NULL
+        reviewed = now if status in ("accepted", "returned") else NULL
         assessment_id = first_assessment + offset
         assessments.append(
-            _line(
-                (
-                    assessment_id,
-                    "quick" if quick else "detailed",
-                    enterprise_id,
-                    centre,
-                    funding,
-                    "",
-                    start,
-                    end,
-                    report,
-                    "",
-                    capacity * 0.8,
-                    capacity_unit.replace("/năm", ""),
-                    (rng.random() < 0.3) if quick else None,
-                    f"SCALE-{body}",
-                    False,
-                    False,
-                    None,
-                    "",
-                    status,
-                    "Thiếu số liệu năm cơ sở" if status == "returned" else "",
-                    now if status != "draft" else None,
-                    now if status in ("accepted", "returned") else None,
-                    now,
-                    now,
-                )
-            )
+            f"{assessment_id}\t{'quick' if quick else 'detailed'}\t{enterprise_id}\t{centre}\t{funding}\t\t"
+            f"{start.isoformat()}\t{end_text}\t{report.isoformat() if report else NULL}\t\t{capacity * 0.8}\t"
+            f"{capacity_unit.replace('/năm', '')}\t{advised}\tSCALE-{body}\tf\tf\t{NULL}\t\t{status}\t"
+            f"{reason}\t{submitted}\t{reviewed}\t{now}\t{now}\n"
         )
         for number, idea in enumerate(rng.sample(ref.ideas, 3), start=1):
             category, description, investment, savings, quantities = idea
             implemented_on = None
-            if report and rng.random() < 0.5:
-                implemented_on = report + datetime.timedelta(days=rng.randrange(30, 360))
+            if report and random_() < 0.5:
+                implemented_on = report + datetime.timedelta(days=randrange(30, 360))
                 implemented_on = implemented_on if implemented_on <= today else None
-            factor = rng.randrange(50, 300) / 100
+            factor = randrange(50, 300) / 100
+            get = quantities.get
             options.append(
-                _line(
-                    (
-                        assessment_id,
-                        number,
-                        category,
-                        description,
-                        "implemented" if implemented_on else "proposed",
-                        implemented_on,
-                        int(investment * factor),
-                        int(savings * factor),
-                        round(quantities.get("electricity_kwh", 0) * factor, 3),
-                        round(quantities.get("coal_t", 0) * factor, 3),
-                        0,
-                        0,
-                        round(quantities.get("water_m3", 0) * factor, 3),
-                        round(quantities.get("materials_t", 0) * factor, 3),
-                        round(quantities.get("chemicals_kg", 0) * factor, 3),
-                        0,
-                        0,
-                    )
-                )
+                f"{assessment_id}\t{number}\t{category}\t{description}\t"
+                f"{'implemented' if implemented_on else 'proposed'}\t"
+                f"{implemented_on.isoformat() if implemented_on else NULL}\t"
+                f"{int(investment * factor)}\t{int(savings * factor)}\t"
+                f"{_num(get('electricity_kwh', 0) * factor)}\t{_num(get('coal_t', 0) * factor)}\t0\t0\t"
+                f"{_num(get('water_m3', 0) * factor)}\t{_num(get('materials_t', 0) * factor)}\t"
+                f"{_num(get('chemicals_kg', 0) * factor)}\t0\t0\n"
             )
     return enterprises, assessments, options
 
@@ -264,7 +237,7 @@ def seed_scale(
         size = min(chunk, missing)
         batch = [next(codes) for _ in range(size)]
         rng = random.Random(seed * 1_000_003 + batch[0][0])
-        with transaction.atomic(), pgtrigger.ignore(*IGNORED_TRIGGERS):
+        with pgtrigger.ignore(*IGNORED_TRIGGERS), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")  # attaches the ignored triggers to this transaction
             first_enterprise = _reserve_ids("enterprises_enterprise", size)

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="N",
-            help="also make sure N benchmark enterprises exist (N assessments, 3N options); 2018-2026 only",
+            help="also make sure N benchmark enterprises exist (N assessments, 3N options), dated 2020-2026",
         )
         parser.add_argument("--chunk", type=int, default=CHUNK, help="enterprises per COPY transaction")
 
