@@ -91,7 +91,6 @@ class _LineReader:
         return data[:size]
 
 
-
 def copy_lines(table: str, columns: list[str], lines) -> int:
     """COPY rows straight into ``table`` from an iterable of lines in COPY's text format (values
     escaped with ``copy_value``, separated by tabs, ending in a newline). Streams: nothing is held
@@ -100,9 +99,7 @@ def copy_lines(table: str, columns: list[str], lines) -> int:
     reader = _LineReader(lines)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN", reader, 1 << 16
-        )
+        cursor.copy_expert(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN", reader, 1 << 16)
     return reader.rows
 
 
