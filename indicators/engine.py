@@ -126,7 +126,8 @@ DROP TABLE IF EXISTS rollup_map;
 CREATE TEMPORARY TABLE rollup_map ON COMMIT DROP AS
 SELECT x.unit_id, x.generation, p.id AS place_id, p.region_id
 FROM (
-    SELECT u.id AS unit_id, 34 AS generation, CASE WHEN u.generation = 34 THEN u.id ELSE u.successor_id END AS place_id
+    SELECT u.id AS unit_id, 34 AS generation, CASE WHEN u.generation = 34 THEN u.id ELSE u.successor_id
+        END AS place_id
     FROM provinces_administrativeunit u
     UNION ALL
     SELECT u.id, 63, CASE WHEN u.generation = 63 THEN u.id ELSE (
@@ -152,7 +153,8 @@ WITH agg AS (
     FROM unnest(%(metrics)s::text[], %(kinds)s::text[]) AS mt(metric, kind)
     CROSS JOIN provinces_administrativeunit p
     CROSS JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year)
-    LEFT JOIN agg a ON a.metric = mt.metric AND a.generation = p.generation AND a.place_id = p.id AND a.year = y.year
+    LEFT JOIN agg a ON a.metric = mt.metric AND a.generation = p.generation AND a.place_id = p.id AND
+        a.year = y.year
 )
 SELECT metric, generation, 'unit'::varchar(6) AS level, place_id::bigint AS pk, place_id AS unit_id,
        NULL::bigint AS region_id, region_id AS unit_region, ''::varchar(20) AS dimension,
@@ -175,7 +177,8 @@ GROUP BY GROUPING SETS ((metric, generation, year, unit_region), (metric, genera
 _SLICES_UP = """
 INSERT INTO rollup_pv
 WITH agg AS (
-    SELECT f.metric, mp.generation, GROUPING(mp.region_id) AS nation, mp.region_id, f.dimension, f.dimension_value,
+    SELECT f.metric, mp.generation, GROUPING(mp.region_id) AS nation, mp.region_id, f.dimension,
+        f.dimension_value,
            f.year, SUM(f.v) AS v, SUM(f.f) AS f
     FROM indicators_rollupfact f JOIN rollup_map mp ON mp.unit_id = f.unit_id
     WHERE f.dimension <> ''
@@ -195,7 +198,8 @@ WITH agg AS (
 SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
        CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL, CASE WHEN nation = 0 THEN region_id END, NULL,
        dimension, dimension_value, year, v,
-       SUM(f) OVER (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER BY year)
+       SUM(f) OVER (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER
+           BY year)
 FROM dense
 """
 
@@ -227,8 +231,10 @@ SELECT %(run)s, i.id, n.year, c.cum, n.generation, n.level, n.unit_id, n.region_
 FROM indicators_indicator i
 JOIN rollup_pv n ON n.metric = i.metric AND (n.dimension = '' OR n.dimension = ANY(i.dimensions))
 CROSS JOIN (VALUES (false), (true)) AS c(cum)
-LEFT JOIN rollup_pv d ON i.method = 'ratio' AND d.metric = i.denominator_metric AND d.generation = n.generation
-    AND d.pk = n.pk AND d.year = n.year AND d.dimension = n.dimension AND d.dimension_value = n.dimension_value
+LEFT JOIN rollup_pv d ON i.method = 'ratio' AND d.metric = i.denominator_metric AND d.generation =
+    n.generation
+    AND d.pk = n.pk AND d.year = n.year AND d.dimension = n.dimension AND d.dimension_value =
+        n.dimension_value
 LEFT JOIN rollup_pv pu ON pu.metric = 'units' AND pu.generation = n.generation AND pu.pk = n.pk
     AND pu.year = n.year AND pu.dimension = ''
 LEFT JOIN rollup_pv pa ON pa.metric = 'units_approved' AND pa.generation = n.generation AND pa.pk = n.pk
@@ -240,7 +246,8 @@ _SURVEY = """
 INSERT INTO indicators_indicatorvalue (run_id, indicator_id, year, cumulative, generation, level, unit_id,
     region_id, dimension, dimension_value, value, numerator, denominator, units_included, units_approved,
     computed_at)
-SELECT %(run)s, s.indicator_id, s.year, c.cum, g.generation, 'nation', NULL, NULL, '', '', s.value, NULL, NULL,
+SELECT %(run)s, s.indicator_id, s.year, c.cum, g.generation, 'nation', NULL, NULL, '', '', s.value,
+    NULL, NULL,
        0, 0, %(now)s
 FROM indicators_surveyvalue s JOIN indicators_indicator i ON i.id = s.indicator_id AND i.method = 'survey'
 CROSS JOIN (VALUES (63), (34)) AS g(generation)
@@ -265,7 +272,8 @@ def _derive(cur, *, run_id, y0, y1, now, progress) -> int:
     cur.execute(_SLICES_UP, {"y0": y0, "y1": y1})
     cur.execute(_NATIONAL, {"national": list(m.NATIONAL_METRICS), "y0": y0, "y1": y1})
     cur.execute(
-        "CREATE INDEX ON rollup_pv (metric, generation, pk, year, dimension, dimension_value); ANALYZE rollup_pv"
+        "CREATE INDEX ON rollup_pv (metric, generation, pk, year, dimension, dimension_value); "
+        "ANALYZE rollup_pv"
     )
     progress.step("places")
     cur.execute("DELETE FROM indicators_indicatorvalue WHERE run_id = %s", [run_id])

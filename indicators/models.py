@@ -319,3 +319,6 @@ class RollupFact(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["unit"], name="rollupfact_unit")]
+
+    def __str__(self):
+        return f"{self.metric} {self.unit_id} {self.year} {self.dimension}={self.dimension_value}: {self.v}"

@@ -19,8 +19,17 @@ from tests.indicators.rollup_data import make_records
 
 pytestmark = pytest.mark.django_db
 
-KEY = ("indicator__code", "year", "cumulative", "generation", "level", "unit_id", "region_id", "dimension",
-       "dimension_value")
+KEY = (
+    "indicator__code",
+    "year",
+    "cumulative",
+    "generation",
+    "level",
+    "unit_id",
+    "region_id",
+    "dimension",
+    "dimension_value",
+)
 
 
 def full_run(**scope):
@@ -78,7 +87,9 @@ def check_consistency(values):
         # The same national figure in both views.
         twin = nations[(code, year, cum, 34 if gen == 63 else 63, dim, dv)]
         assert (twin["value"], twin["numerator"], twin["denominator"]) == (
-            nation["value"], nation["numerator"], nation["denominator"]
+            nation["value"],
+            nation["numerator"],
+            nation["denominator"],
         ), (code, year, cum)
         checked += 1
     return checked
@@ -96,9 +107,12 @@ def independent_checks(values):
     assert values[("assessments_quick", last, True, 63, "nation", None, None, "", "")]["value"] == total
     ents = counted.values("enterprise_id").distinct().count()
     assert values[("enterprises_assessed", last, True, 63, "nation", None, None, "", "")]["value"] == ents
-    savings = CPOption.objects.filter(assessment__in=counted, status="implemented").aggregate(
-        s=Sum("annual_savings_vnd")
-    )["s"] or 0
+    savings = (
+        CPOption.objects.filter(assessment__in=counted, status="implemented").aggregate(
+            s=Sum("annual_savings_vnd")
+        )["s"]
+        or 0
+    )
     assert values[("savings_vnd", last, True, 34, "nation", None, None, "", "")]["value"] == savings
 
 
@@ -121,10 +135,23 @@ def test_sandbox_drafts_and_returned_never_count():
     e = Assessment.objects.real().first().enterprise
     centre = Assessment.objects.filter(is_sandbox=True).first().centre
     for status in ("draft", "returned"):
-        Assessment.objects.create(kind="quick", enterprise=e, funding_level="local", start_date="2020-02-02",
-                                  status=status, return_reason="x")
-    Assessment.objects.create(kind="quick", enterprise=e, centre=centre, funding_level="local",
-                              start_date="2020-02-02", status="accepted", is_sandbox=True)
+        Assessment.objects.create(
+            kind="quick",
+            enterprise=e,
+            funding_level="local",
+            start_date="2020-02-02",
+            status=status,
+            return_reason="x",
+        )
+    Assessment.objects.create(
+        kind="quick",
+        enterprise=e,
+        centre=centre,
+        funding_level="local",
+        start_date="2020-02-02",
+        status="accepted",
+        is_sandbox=True,
+    )
     full_run()
     after = published()
     assert {k: v["value"] for k, v in before.items()} == {k: v["value"] for k, v in after.items()}
@@ -166,12 +193,28 @@ def test_unit_refresh_after_an_approval_equals_a_full_run():
     if a is None:
         from tests.factories import EnterpriseFactory
 
-        a = Assessment.objects.create(kind="detailed", enterprise=EnterpriseFactory(unit=unit),
-                                      funding_level="central", start_date="2019-05-05", status="submitted")
-    new = Assessment.objects.create(kind="detailed", enterprise=a.enterprise, funding_level="donor",
-                                    start_date="2018-03-03", status="accepted")
-    CPOption.objects.create(assessment=new, number=1, category="equipment", description="x",
-                            status="implemented", annual_savings_vnd=123456789)
+        a = Assessment.objects.create(
+            kind="detailed",
+            enterprise=EnterpriseFactory(unit=unit),
+            funding_level="central",
+            start_date="2019-05-05",
+            status="submitted",
+        )
+    new = Assessment.objects.create(
+        kind="detailed",
+        enterprise=a.enterprise,
+        funding_level="donor",
+        start_date="2018-03-03",
+        status="accepted",
+    )
+    CPOption.objects.create(
+        assessment=new,
+        number=1,
+        category="equipment",
+        description="x",
+        status="implemented",
+        annual_savings_vnd=123456789,
+    )
     AnnualReport.objects.filter(pk=report.pk).update(status="approved", approved_at="2026-01-01T00:00Z")
     refresh = full_run(units=[unit.pk])
     assert refresh.scope["family"] and unit.pk in refresh.scope["family"]
@@ -199,12 +242,15 @@ def test_survey_values_are_published_at_national_level(users):
     from indicators.models import SurveyValue
 
     ind = Indicator.objects.get(code="share_aware_of_cp")
-    assert ind.targets.filter(year=2015, value=50).exists() and ind.targets.filter(year=2020, value=90).exists()
+    assert (
+        ind.targets.filter(year=2015, value=50).exists() and ind.targets.filter(year=2020, value=90).exists()
+    )
     SurveyValue.objects.create(indicator=ind, year=2017, value=Decimal("61.5"), source="Khảo sát 2017")
     full_run()
     rows = IndicatorValue.objects.published().filter(indicator=ind)
     assert {(r.generation, r.level, r.year, r.value) for r in rows.filter(cumulative=False)} == {
-        (63, "nation", 2017, Decimal("61.5")), (34, "nation", 2017, Decimal("61.5"))
+        (63, "nation", 2017, Decimal("61.5")),
+        (34, "nation", 2017, Decimal("61.5")),
     }
 
 
@@ -216,7 +262,11 @@ def test_catalogue_is_idempotent_and_keeps_ministry_edits():
     assert Indicator.objects.count() == len(INDICATORS)
     assert Indicator.objects.get(code="events").name_vi == "Sự kiện (đã sửa)"
     focal = Indicator.objects.get(code="share_units_with_focal_point")
-    assert (focal.metric, focal.denominator_metric, focal.method) == ("units_with_focal_point", "units", "ratio")
+    assert (focal.metric, focal.denominator_metric, focal.method) == (
+        "units_with_focal_point",
+        "units",
+        "ratio",
+    )
     assert [(t.year, t.value) for t in focal.targets.all()] == [(2015, 70), (2020, 90)]
     for ind in Indicator.objects.exclude(method="survey"):
         assert ind.metric in METRICS and (not ind.denominator_metric or ind.denominator_metric in METRICS)

@@ -16,8 +16,9 @@ def test_runs_page_is_for_the_ministry(client_for, role, expected):
     assert RollupRun.objects.exists() == (role == "ministry")
 
 
-def test_run_now_runs_and_the_list_shows_it(client_for, django_assert_max_num_queries,
-                                            django_capture_on_commit_callbacks):
+def test_run_now_runs_and_the_list_shows_it(
+    client_for, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     c = client_for("ministry")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         c.post(reverse("indicators_runs:run_now"))

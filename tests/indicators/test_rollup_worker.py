@@ -20,8 +20,20 @@ ROOT = Path(__file__).resolve().parents[2]
 def _values(run_id):
     return sorted(
         IndicatorValue.objects.filter(run_id=run_id).values_list(
-            "indicator_id", "year", "cumulative", "generation", "level", "unit_id", "region_id", "dimension",
-            "dimension_value", "value", "numerator", "denominator", "units_included", "units_approved",
+            "indicator_id",
+            "year",
+            "cumulative",
+            "generation",
+            "level",
+            "unit_id",
+            "region_id",
+            "dimension",
+            "dimension_value",
+            "value",
+            "numerator",
+            "denominator",
+            "units_included",
+            "units_approved",
         ),
         key=repr,
     )
@@ -35,8 +47,13 @@ def test_a_rolled_back_acceptance_enqueues_nothing_and_a_committed_one_refreshes
     from tests.indicators.rollup_data import ensure_catalogue
 
     ensure_catalogue()
-    a = Assessment.objects.create(kind="quick", enterprise=EnterpriseFactory(), funding_level="local",
-                                  start_date="2024-04-04", status="submitted")
+    a = Assessment.objects.create(
+        kind="quick",
+        enterprise=EnterpriseFactory(),
+        funding_level="local",
+        start_date="2024-04-04",
+        status="submitted",
+    )
     with transaction.atomic():
         accept_assessment(by=users["ministry"], assessment=a)
         transaction.set_rollback(True)
@@ -46,16 +63,36 @@ def test_a_rolled_back_acceptance_enqueues_nothing_and_a_committed_one_refreshes
     assert (run.trigger, run.status) == ("assessment", "done")
     assert PublishedRun.objects.get().run_id == run.pk
     value = IndicatorValue.objects.published().get(
-        indicator__code="assessments_quick", year=2024, cumulative=False, generation=34, level="nation", dimension=""
+        indicator__code="assessments_quick",
+        year=2024,
+        cumulative=False,
+        generation=34,
+        level="nation",
+        dimension="",
     )
     assert value.value == 1
 
 
 def _worker(env):
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sxsh_portal", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "sxsh_portal",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -69,8 +106,9 @@ def _wait(predicate, timeout):
 
 
 @pytest.mark.celery_worker
-def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_completes(redis_url, transactional_db,
-                                                                                   settings):
+def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_completes(
+    redis_url, transactional_db, settings
+):
     import redis
 
     from indicators import engine, tasks
@@ -85,8 +123,13 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
     redis.Redis.from_url(redis_url).flushdb()
     db = connection.settings_dict
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": redis_url, "DEBUG": "1", "SXSH_ROLLUP_STEP_SLEEP": "1.5", "SXSH_CELERY_VISIBILITY_TIMEOUT": "4",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "REDIS_URL": redis_url,
+        "DEBUG": "1",
+        "SXSH_ROLLUP_STEP_SLEEP": "1.5",
+        "SXSH_CELERY_VISIBILITY_TIMEOUT": "4",
     }
     previous = app.conf.tasks_in_process
     app.conf.tasks_in_process = False
@@ -95,7 +138,9 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
         tasks.run_rollup.delay(run.pk)
         worker = _worker(env)
         try:
-            assert _wait(lambda: RollupRun.objects.get(pk=run.pk).progress >= 20, 60), "the run never progressed"
+            assert _wait(lambda: RollupRun.objects.get(pk=run.pk).progress >= 20, 60), (
+                "the run never progressed"
+            )
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(10)
         finally:
