@@ -242,7 +242,12 @@ def accept_assessment(*, by, assessment: Assessment) -> Assessment:
     """The ministry accepts a submitted assessment; the centre's webhooks hear of it after commit."""
     if not by.has_perm("assessments.review_assessment"):
         raise PermissionDenied
-    return _review(by=by, assessment=assessment, outcome=Assessment.Status.ACCEPTED)
+    accepted = _review(by=by, assessment=assessment, outcome=Assessment.Status.ACCEPTED)
+    # The indicator values it feeds are refreshed once the acceptance is committed (never on rollback).
+    from indicators.services import refresh_after_assessment
+
+    transaction.on_commit(lambda: refresh_after_assessment(accepted.pk))
+    return accepted
 
 
 @transaction.atomic

@@ -229,17 +229,36 @@ class IndicatorValue(models.Model):
     """One figure: an indicator, a year (or cumulative to that year), a place (a unit of one
     generation, a region, the nation) and a slice of one disaggregation ("" = total)."""
 
-    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="values")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    # The engine writes these rows in bulk (a hundred thousand per run); foreign keys without
+    # database constraints or indexes of their own keep that cheap (the engine only writes ids it
+    # has just read, and deletes a run's values itself); readers go through ``indicatorvalue_read``.
+    run = models.ForeignKey(
+        RollupRun, on_delete=models.CASCADE, related_name="values", db_constraint=False, db_index=False
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", db_constraint=False, db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     cumulative = models.BooleanField(_("cumulative to the year"), default=False)
     generation = models.PositiveSmallIntegerField(_("generation of units"))  # 63 or 34
     level = models.CharField(_("level"), max_length=6, choices=Level.choices)
     unit = models.ForeignKey(
-        "provinces.AdministrativeUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "provinces.AdministrativeUnit",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     region = models.ForeignKey(
-        "provinces.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "provinces.Region",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     dimension = models.CharField(
         _("disaggregation"), max_length=20, choices=Dimension.choices, blank=True, default=""
@@ -272,23 +291,34 @@ class IndicatorValue(models.Model):
                 ),
                 name="indicatorvalue_level_place",
             ),
-            models.UniqueConstraint(
-                fields=[
-                    "run",
-                    "indicator",
-                    "year",
-                    "cumulative",
-                    "generation",
-                    "level",
-                    "unit",
-                    "region",
-                    "dimension",
-                    "dimension_value",
-                ],
-                nulls_distinct=False,
-                name="indicatorvalue_unique_in_run",
-            ),
         ]
 
     def __str__(self):
         return f"{self.indicator_id} {self.year} {self.level} = {self.value}"
+
+
+class RollupFact(models.Model):
+    """The finest grain of every record metric (``indicators.metrics``): per unit of the record's
+    own generation, year and slice. Written only inside a run's transaction, together with the
+    publication, so it always matches the published run; a unit's refresh replaces its rows only.
+    Internal to the engine: readers read ``IndicatorValue``."""
+
+    metric = models.CharField(max_length=60)
+    unit = models.ForeignKey(
+        "provinces.AdministrativeUnit",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        db_constraint=False,
+        related_name="+",
+    )
+    year = models.SmallIntegerField()
+    dimension = models.CharField(max_length=20, blank=True, default="")
+    dimension_value = models.CharField(max_length=40, blank=True, default="")
+    v = models.DecimalField(max_digits=30, decimal_places=4)
+    f = models.DecimalField(max_digits=30, decimal_places=4)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit"], name="rollupfact_unit")]
+
+    def __str__(self):
+        return f"{self.metric} {self.unit_id} {self.year} {self.dimension}={self.dimension_value}: {self.v}"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import environ
 import pghistory
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -306,7 +307,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_VISIBILITY_TIMEOUT = 2 * 60 * 60  # seconds; longer than any task may run
+# seconds; longer than any task may run (a test shortens it to see a killed worker's task redelivered)
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("SXSH_CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
 CELERY_TASK_TIME_LIMIT = 60 * 60  # hard limit, below the visibility timeout
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
@@ -320,7 +322,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.send_deadline_reminders",
         "schedule": timedelta(hours=env.int("SXSH_REMINDER_INTERVAL_HOURS", default=24)),
     },
+    "nightly-rollup": {"task": "indicators.nightly_rollup", "schedule": crontab(hour=1, minute=30)},
 }
+# Test only: seconds the rollup sleeps between its steps, so that a test can kill a worker mid-run.
+SXSH_ROLLUP_STEP_SLEEP = env.float("SXSH_ROLLUP_STEP_SLEEP", default=0)
 
 # --- Email -------------------------------------------------------------------------------------------
 # Console by default (emails are printed); SMTP from the environment, e.g.

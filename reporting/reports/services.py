@@ -528,9 +528,11 @@ def approve_report(*, by, report: AnnualReport) -> AnnualReport:
 
 
 def after_approval(unit_id: int, year: int) -> None:
-    """Hook run after an approval commits. The rollup of indicators (the dashboards issue) will be
-    dispatched from here; until it exists there is nothing to recompute."""
-    return None
+    """Hook run after an approval commits: refresh the indicator values the unit feeds
+    (coalesced with other refreshes of the unit waiting in the queue)."""
+    from indicators.services import refresh_after_approval
+
+    refresh_after_approval(unit_id, year)
 
 
 @transaction.atomic

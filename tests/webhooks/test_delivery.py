@@ -137,7 +137,8 @@ def test_nothing_is_sent_before_commit(
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assessment_services.accept_assessment(by=users["ministry"], assessment=submitted)
-    assert receiver.requests == [] and len(callbacks) == 1
+    # Two callbacks wait for the commit: the webhook delivery and the refresh of the indicators.
+    assert receiver.requests == [] and len(callbacks) == 2
     assert WebhookDelivery.objects.get().status == "pending"
 
 

@@ -1,0 +1,377 @@
+"""The rollup engine: from the finest grain of the record metrics to the published indicator values.
+
+A run, in one database transaction (serialised with the other runs by an advisory lock):
+
+1. facts: ``indicators_rollupfact`` gets the finest grain (``indicators.metrics``): all of it in a
+   full run; in a unit's refresh only the rows of the affected units are replaced (the unit of the
+   34 concerned and its predecessors among the 63);
+2. places: the facts are mapped onto the units of each generation. The 34 view: a unit of the 63
+   reaches the unit of the 34 through ``successor``. The 63 view of data recorded on a unit of the
+   34 (after 1 July 2025): it goes to the *seat*, the predecessor whose code the new unit kept
+   (Tây Ninh 80 -> Long An 80). No old unit was split, so every fact lands on exactly one unit in
+   each view and the national totals are the same in both views;
+3. values: unit rows (totals, every unit and year, zeros included), region and nation rows summed
+   from the unit rows, region and nation rows of every supported slice; each per year and
+   cumulatively to the year; ratios as the ratio of the sums (numerator and denominator kept);
+   each row with its provenance (run, computed_at, units in force it covers, units among them
+   with an approved report for the year);
+4. publication: ``PublishedRun`` points at the new run and the run is marked done, in the same
+   transaction. A worker killed half-way rolls everything back: the previous values stay
+   published, and the redelivered task runs again from the start.
+
+Values of older runs are deleted after the commit (the last two runs keep theirs).
+"""
+
+import datetime
+import logging
+import time
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from . import metrics as m
+from .models import PublishedRun, RollupRun
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = 8_000_001  # pg_advisory_xact_lock: one run at a time
+KEEP_RUNS = 2
+
+
+class Progress:
+    """Writes a run's progress on a connection of its own, so that the page polling it sees it
+    while the run's transaction is still open."""
+
+    def __init__(self, run_id: int, total: int):
+        self.run_id = run_id
+        self.total = total
+        self.done = 0
+        self.conn = connections.create_connection("default")
+        self.sleep = float(getattr(settings, "SXSH_ROLLUP_STEP_SLEEP", 0) or 0)
+
+    def set(self, **fields):
+        cols = ", ".join(f"{k} = %s" for k in fields)
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(
+                    f"UPDATE indicators_rolluprun SET {cols} WHERE id = %s", [*fields.values(), self.run_id]
+                )
+        except Exception:  # progress is informative only
+            logger.exception("could not record the progress of rollup run %s", self.run_id)
+
+    def step(self, _name=""):
+        self.done += 1
+        self.set(progress=min(99, int(100 * self.done / self.total)))
+        if self.sleep:
+            time.sleep(self.sleep)
+
+    def close(self):
+        self.conn.close()
+
+
+def family_of(unit_ids) -> list[int]:
+    """The own units whose facts a change on ``unit_ids`` may touch: for each, its unit of the 34
+    and all the predecessors of that unit."""
+    if not unit_ids:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH s AS (
+                SELECT CASE WHEN generation = 34 THEN id ELSE successor_id END AS id
+                FROM provinces_administrativeunit WHERE id = ANY(%s::bigint[])
+            )
+            SELECT id FROM s WHERE id IS NOT NULL
+            UNION SELECT u.id FROM provinces_administrativeunit u JOIN s ON u.successor_id = s.id
+            UNION SELECT id FROM provinces_administrativeunit WHERE id = ANY(%s::bigint[])
+            """,
+            [list(unit_ids), list(unit_ids)],
+        )
+        return sorted(r[0] for r in cur.fetchall())
+
+
+def _years(cur, today: datetime.date) -> tuple[int, int]:
+    cur.execute(
+        "SELECT LEAST(2009, MIN(year)), GREATEST(%s, MAX(year)) FROM indicators_rollupfact", [today.year]
+    )
+    y0, y1 = cur.fetchone()
+    return int(y0), int(y1)
+
+
+_DENSE = ("units", "focal", "plans")
+
+
+def _fill(cur, *, units, today, progress, years=None):
+    tz = settings.TIME_ZONE
+    flow = [f for f in m.FAMILIES if f not in _DENSE]
+    params = {"units": units, "today": today, "tz": tz, "y0": 0, "y1": 0}
+    for family in flow:
+        if family == "options":
+            cur.execute(m._OPTION_GRAIN, params)
+        cur.execute(m._SQL[family], params)
+        progress.step(family)
+    y0, y1 = _years(cur, today)
+    if years is not None and (y0, y1) != tuple(years):
+        return None  # the span of years moved: the caller recomputes everything
+    params |= {"y0": y0, "y1": y1}
+    for family in _DENSE:
+        cur.execute(m._SQL[family], params)
+    progress.step("dense")
+    return y0, y1
+
+
+_MAP = """
+DROP TABLE IF EXISTS rollup_map;
+CREATE TEMPORARY TABLE rollup_map ON COMMIT DROP AS
+SELECT x.unit_id, x.generation, p.id AS place_id, p.region_id
+FROM (
+    SELECT u.id AS unit_id, 34 AS generation, CASE WHEN u.generation = 34 THEN u.id ELSE u.successor_id
+        END AS place_id
+    FROM provinces_administrativeunit u
+    UNION ALL
+    SELECT u.id, 63, CASE WHEN u.generation = 63 THEN u.id ELSE (
+        SELECT o.id FROM provinces_administrativeunit o WHERE o.successor_id = u.id
+        ORDER BY (o.code = u.code) DESC, o.code LIMIT 1) END
+    FROM provinces_administrativeunit u
+) x JOIN provinces_administrativeunit p ON p.id = x.place_id;
+ANALYZE rollup_map;
+"""
+
+# Place values per metric: pk encodes the place (a unit: its id; a region: minus its id; the nation: 0).
+_UNIT_VALUES = """
+DROP TABLE IF EXISTS rollup_pv;
+CREATE TEMPORARY TABLE rollup_pv ON COMMIT DROP AS
+WITH agg AS (
+    SELECT f.metric, mp.generation, mp.place_id, f.year, SUM(f.v) AS v, SUM(f.f) AS f
+    FROM indicators_rollupfact f JOIN rollup_map mp ON mp.unit_id = f.unit_id
+    WHERE f.dimension = ''
+    GROUP BY 1, 2, 3, 4
+), dense AS (
+    SELECT mt.metric, mt.kind, p.generation, p.id AS place_id, p.region_id, y.year,
+           COALESCE(a.v, 0) AS v, COALESCE(a.f, 0) AS f
+    FROM unnest(%(metrics)s::text[], %(kinds)s::text[]) AS mt(metric, kind)
+    CROSS JOIN provinces_administrativeunit p
+    CROSS JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year)
+    LEFT JOIN agg a ON a.metric = mt.metric AND a.generation = p.generation AND a.place_id = p.id AND
+        a.year = y.year
+)
+SELECT metric, generation, 'unit'::varchar(6) AS level, place_id::bigint AS pk, place_id AS unit_id,
+       NULL::bigint AS region_id, region_id AS unit_region, ''::varchar(20) AS dimension,
+       ''::varchar(40) AS dimension_value, year,
+       v, CASE WHEN kind = 'stock' THEN v
+               ELSE SUM(f) OVER (PARTITION BY metric, generation, place_id ORDER BY year) END AS c
+FROM dense
+"""
+
+_TOTALS_UP = """
+INSERT INTO rollup_pv
+SELECT metric, generation,
+       CASE WHEN GROUPING(unit_region) = 0 THEN 'region' ELSE 'nation' END,
+       CASE WHEN GROUPING(unit_region) = 0 THEN -unit_region ELSE 0 END,
+       NULL, CASE WHEN GROUPING(unit_region) = 0 THEN unit_region END, NULL, '', '', year, SUM(v), SUM(c)
+FROM rollup_pv WHERE level = 'unit'
+GROUP BY GROUPING SETS ((metric, generation, year, unit_region), (metric, generation, year))
+"""
+
+_SLICES_UP = """
+INSERT INTO rollup_pv
+WITH agg AS (
+    SELECT f.metric, mp.generation, GROUPING(mp.region_id) AS nation, mp.region_id, f.dimension,
+        f.dimension_value,
+           f.year, SUM(f.v) AS v, SUM(f.f) AS f
+    FROM indicators_rollupfact f JOIN rollup_map mp ON mp.unit_id = f.unit_id
+    WHERE f.dimension <> ''
+    GROUP BY GROUPING SETS ((f.metric, mp.generation, mp.region_id, f.dimension, f.dimension_value, f.year),
+                            (f.metric, mp.generation, f.dimension, f.dimension_value, f.year))
+), keys AS (
+    SELECT metric, generation, nation, region_id, dimension, dimension_value, MIN(year) AS first_year
+    FROM agg GROUP BY 1, 2, 3, 4, 5, 6
+), dense AS (
+    SELECT k.*, y.year, COALESCE(a.v, 0) AS v, COALESCE(a.f, 0) AS f
+    FROM keys k
+    JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= k.first_year
+    LEFT JOIN agg a ON a.metric = k.metric AND a.generation = k.generation AND a.nation = k.nation
+        AND a.region_id IS NOT DISTINCT FROM k.region_id AND a.dimension = k.dimension
+        AND a.dimension_value = k.dimension_value AND a.year = y.year
+)
+SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
+       CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL, CASE WHEN nation = 0 THEN region_id END, NULL,
+       dimension, dimension_value, year, v,
+       SUM(f) OVER (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER
+           BY year)
+FROM dense
+"""
+
+_NATIONAL = """
+INSERT INTO rollup_pv
+SELECT mt.metric, g.generation, 'nation', 0, NULL, NULL, NULL, '', '', y.year, COALESCE(f.v, 0),
+       SUM(COALESCE(f.f, 0)) OVER (PARTITION BY mt.metric, g.generation ORDER BY y.year)
+FROM unnest(%(national)s::text[]) AS mt(metric)
+CROSS JOIN (VALUES (63), (34)) AS g(generation)
+CROSS JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year)
+LEFT JOIN indicators_rollupfact f ON f.unit_id IS NULL AND f.metric = mt.metric AND f.year = y.year
+    AND f.dimension = ''
+"""
+
+_VALUES = """
+INSERT INTO indicators_indicatorvalue (run_id, indicator_id, year, cumulative, generation, level, unit_id,
+    region_id, dimension, dimension_value, value, numerator, denominator, units_included, units_approved,
+    computed_at)
+SELECT %(run)s, i.id, n.year, c.cum, n.generation, n.level, n.unit_id, n.region_id, n.dimension,
+       n.dimension_value,
+       CASE WHEN i.method = 'ratio' THEN
+                CASE WHEN (CASE WHEN c.cum THEN d.c ELSE d.v END) > 0
+                     THEN ROUND((CASE WHEN c.cum THEN n.c ELSE n.v END)
+                                / (CASE WHEN c.cum THEN d.c ELSE d.v END) * i.ratio_scale, 4) END
+            ELSE ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END,
+       CASE WHEN i.method = 'ratio' THEN ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END,
+       CASE WHEN i.method = 'ratio' THEN ROUND(COALESCE(CASE WHEN c.cum THEN d.c ELSE d.v END, 0), 4) END,
+       COALESCE(pu.v, 0), COALESCE(pa.v, 0), %(now)s
+FROM indicators_indicator i
+JOIN rollup_pv n ON n.metric = i.metric AND (n.dimension = '' OR n.dimension = ANY(i.dimensions))
+CROSS JOIN (VALUES (false), (true)) AS c(cum)
+LEFT JOIN rollup_pv d ON i.method = 'ratio' AND d.metric = i.denominator_metric AND d.generation =
+    n.generation
+    AND d.pk = n.pk AND d.year = n.year AND d.dimension = n.dimension AND d.dimension_value =
+        n.dimension_value
+LEFT JOIN rollup_pv pu ON pu.metric = 'units' AND pu.generation = n.generation AND pu.pk = n.pk
+    AND pu.year = n.year AND pu.dimension = ''
+LEFT JOIN rollup_pv pa ON pa.metric = 'units_approved' AND pa.generation = n.generation AND pa.pk = n.pk
+    AND pa.year = n.year AND pa.dimension = ''
+WHERE i.method IN ('sum', 'count', 'ratio')
+"""
+
+_SURVEY = """
+INSERT INTO indicators_indicatorvalue (run_id, indicator_id, year, cumulative, generation, level, unit_id,
+    region_id, dimension, dimension_value, value, numerator, denominator, units_included, units_approved,
+    computed_at)
+SELECT %(run)s, s.indicator_id, s.year, c.cum, g.generation, 'nation', NULL, NULL, '', '', s.value,
+    NULL, NULL,
+       0, 0, %(now)s
+FROM indicators_surveyvalue s JOIN indicators_indicator i ON i.id = s.indicator_id AND i.method = 'survey'
+CROSS JOIN (VALUES (63), (34)) AS g(generation)
+CROSS JOIN (VALUES (false), (true)) AS c(cum)
+"""
+
+
+def _derive(cur, *, run_id, y0, y1, now, progress) -> int:
+    unit_metrics = [x for x in m.METRICS.values() if not x.national]
+    cur.execute(_MAP)
+    cur.execute(
+        _UNIT_VALUES,
+        {
+            "metrics": [x.code for x in unit_metrics],
+            "kinds": [x.kind for x in unit_metrics],
+            "y0": y0,
+            "y1": y1,
+        },
+    )
+    cur.execute(_TOTALS_UP)
+    progress.step("units")
+    cur.execute(_SLICES_UP, {"y0": y0, "y1": y1})
+    cur.execute(_NATIONAL, {"national": list(m.NATIONAL_METRICS), "y0": y0, "y1": y1})
+    cur.execute(
+        "CREATE INDEX ON rollup_pv (metric, generation, pk, year, dimension, dimension_value); "
+        "ANALYZE rollup_pv"
+    )
+    progress.step("places")
+    cur.execute("DELETE FROM indicators_indicatorvalue WHERE run_id = %s", [run_id])
+    cur.execute(_VALUES, {"run": run_id, "now": now})
+    written = cur.rowcount
+    cur.execute(_SURVEY, {"run": run_id, "now": now})
+    written += cur.rowcount
+    progress.step("values")
+    return written
+
+
+STEPS = len(m.FAMILIES) - len(_DENSE) + 1 + 3 + 1  # families, dense families, derive steps, publish
+
+
+def execute(run_id: int) -> RollupRun:
+    """Compute and publish run ``run_id``. Runs once: a run already done is left as it is (a
+    duplicated or redelivered task changes nothing); a run interrupted half-way starts again."""
+    run = RollupRun.objects.get(pk=run_id)
+    if run.status == RollupRun.Status.DONE:
+        return run
+    progress = Progress(run_id, STEPS)
+    started = timezone.now()
+    progress.set(status=RollupRun.Status.RUNNING, started_at=started, progress=0, error="")
+    try:
+        result = _execute(run, progress)
+    except Exception as exc:
+        progress.set(status=RollupRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+        progress.close()
+        raise
+    progress.close()
+    transaction.on_commit(prune_old_runs)
+    return result
+
+
+def _execute(run: RollupRun, progress: Progress) -> RollupRun:
+    today = timezone.localdate()
+    scope_units = (run.scope or {}).get("units") or []
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        if RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.DONE).exists():
+            return run  # a duplicate of this task finished it while this one waited for the lock
+        published = PublishedRun.objects.select_related("run").filter(pk=1).first()
+        years = None
+        if scope_units and published is not None:
+            family = family_of(scope_units)
+            cur.execute("DELETE FROM indicators_rollupfact WHERE unit_id = ANY(%s::bigint[])", [family])
+            years = _fill(
+                cur, units=family, today=today, progress=progress, years=published.run.scope.get("years")
+            )
+            if years is None:
+                cur.execute("DROP TABLE IF EXISTS rollup_option_grain")
+        if years is None:  # a full run (or a refresh that must become one)
+            cur.execute("TRUNCATE indicators_rollupfact")
+            cur.execute("DROP TABLE IF EXISTS rollup_option_grain")
+            progress.done = 0
+            years = _fill(cur, units=None, today=today, progress=progress)
+        y0, y1 = years
+        now = timezone.now()
+        written = _derive(cur, run_id=run.pk, y0=y0, y1=y1, now=now, progress=progress)
+        last = min(y1, today.year - 1)
+        cur.execute(
+            """SELECT COALESCE(SUM(v) FILTER (WHERE f.metric = 'units'), 0),
+                      COALESCE(SUM(v) FILTER (WHERE f.metric = 'units_approved'), 0)
+               FROM indicators_rollupfact f WHERE f.year = %s AND f.dimension = ''""",
+            [last],
+        )
+        included, approved = cur.fetchone()
+        scope = dict(run.scope or {}) | {"years": [y0, y1]}
+        if scope_units:
+            scope["family"] = family_of(scope_units)
+        RollupRun.objects.filter(pk=run.pk).update(
+            status=RollupRun.Status.DONE,
+            progress=100,
+            finished_at=now,
+            rows_written=written,
+            units_included=int(included),
+            units_approved=int(approved),
+            scope=scope,
+            error="",
+        )
+        PublishedRun.objects.update_or_create(pk=1, defaults={"run_id": run.pk})
+    run.refresh_from_db()
+    return run
+
+
+def prune_old_runs(keep: int = KEEP_RUNS) -> int:
+    """Delete the values of every run but the last ``keep`` done runs and the published one."""
+    keep_ids = list(
+        RollupRun.objects.filter(status=RollupRun.Status.DONE)
+        .order_by("-finished_at", "-id")
+        .values_list("id", flat=True)[:keep]
+    )
+    published = PublishedRun.objects.filter(pk=1).values_list("run_id", flat=True).first()
+    if published:
+        keep_ids.append(published)
+    with connection.cursor() as cur:
+        cur.execute(
+            "DELETE FROM indicators_indicatorvalue WHERE run_id <> ALL(%s::bigint[])", [keep_ids or [0]]
+        )
+        return cur.rowcount

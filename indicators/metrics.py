@@ -1,0 +1,430 @@
+"""The record metrics the indicators are computed from, each aggregated in bulk SQL at the finest
+grain: per unit *of the record's own generation* (an enterprise registered under Long An before
+the reform stays there), per year and per supported disaggregation slice.
+
+``fill_facts`` writes that grain into ``indicators_rollupfact`` (one statement per family of
+metrics, never a Python loop over records); the engine (``indicators.engine``) maps it onto the 63
+and the 34 units, the regions and the nation. Each fact row carries two numbers:
+
+- ``v``: the value of the year (a sum, a count, or a count of distinct things in the year);
+- ``f``: what the year adds to the cumulative value: ``v`` for a sum, the things counted *for the
+  first time* for a distinct count (so that a cumulative distinct count is a running sum of ``f``
+  and stays additive over units), unused for a stock (a stock's cumulative value is the year's).
+
+Sources: real (never sandbox) assessments that are submitted or accepted, their implemented
+options, the provinces' focal points, plans and events, the national guidelines, and the annual
+reports. Every metric here except the national ones is additive over units: a thing belongs to
+exactly one unit (an enterprise to its unit, a centre to its own unit, an event to its unit).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+SUM, DISTINCT, STOCK = "sum", "distinct", "stock"
+COUNTED_STATUSES = ("submitted", "accepted")
+ASSESSMENT_DIMENSIONS = ("funding_level", "sector", "size", "centre_kind")
+OPTION_DIMENSIONS = ("sector", "size", "funding_level")
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: str
+    family: str
+    kind: str = SUM  # how the cumulative value is formed: sum, distinct (first years) or stock
+    dimensions: tuple[str, ...] = ()
+    national: bool = False  # no unit holds it (national guidelines): nation rows only
+    records: str = ""  # the list that shows the records behind it
+
+
+_PLAN_PERIODS = ("2009-2015", "2016-2020", "2021-2025", "2026-2030")
+
+_metrics = [
+    Metric("units", _("units in force on 31/12"), "units", STOCK),
+    Metric("units_approved", _("units with an approved annual report"), "reports", STOCK),
+    Metric(
+        "units_with_focal_point", _("units with a CP focal point on 31/12"), "focal", STOCK, records="focal"
+    ),
+    *[
+        Metric(
+            f"units_with_plan_{p.replace('-', '_')}",
+            _("units that issued a plan for %(period)s") % {"period": p.replace("-", "–")},
+            "plans",
+            STOCK,
+            records="plans",
+        )
+        for p in _PLAN_PERIODS
+    ],
+    Metric(
+        "assessments",
+        _("assessments"),
+        "assessments",
+        SUM,
+        ("assessment_kind", *ASSESSMENT_DIMENSIONS),
+        records="assessments",
+    ),
+    Metric(
+        "assessments_quick",
+        _("quick assessments"),
+        "assessments",
+        SUM,
+        ASSESSMENT_DIMENSIONS,
+        records="assessments",
+    ),
+    Metric(
+        "assessments_detailed",
+        _("detailed assessments"),
+        "assessments",
+        SUM,
+        ASSESSMENT_DIMENSIONS,
+        records="assessments",
+    ),
+    Metric(
+        "enterprises_assessed",
+        _("enterprises assessed"),
+        "assessments",
+        DISTINCT,
+        ("assessment_kind", *ASSESSMENT_DIMENSIONS),
+        records="assessments",
+    ),
+    Metric(
+        "demonstration_models",
+        _("demonstration models"),
+        "demonstration",
+        SUM,
+        ("funding_level",),
+        records="demonstration",
+    ),
+    Metric(
+        "enterprises_applying_cp",
+        _("enterprises with an implemented CP option"),
+        "applying",
+        DISTINCT,
+        OPTION_DIMENSIONS,
+        records="options",
+    ),
+    Metric(
+        "options_implemented",
+        _("CP options implemented"),
+        "options",
+        SUM,
+        OPTION_DIMENSIONS,
+        records="options",
+    ),
+    Metric("savings_vnd", _("annual savings (VND)"), "options", SUM, OPTION_DIMENSIONS, records="options"),
+    Metric(
+        "savings_electricity_kwh",
+        _("electricity saved (kWh/year)"),
+        "options",
+        SUM,
+        OPTION_DIMENSIONS,
+        records="options",
+    ),
+    Metric(
+        "savings_energy_toe",
+        _("energy saved (TOE/year)"),
+        "options",
+        SUM,
+        OPTION_DIMENSIONS,
+        records="options",
+    ),
+    Metric(
+        "savings_water_m3", _("water saved (m³/year)"), "options", SUM, OPTION_DIMENSIONS, records="options"
+    ),
+    Metric(
+        "savings_co2e_tonnes",
+        _("emissions avoided (t CO2e/year)"),
+        "options",
+        SUM,
+        OPTION_DIMENSIONS,
+        records="options",
+    ),
+    Metric("events", _("events"), "events", SUM, records="events"),
+    Metric("participants", _("participants in events"), "events", SUM, records="events"),
+    Metric(
+        "guidelines", _("technical guidelines issued"), "guidelines", SUM, national=True, records="guidelines"
+    ),
+    Metric(
+        "active_centres", _("centres with an assessment in the year"), "centres", DISTINCT, ("centre_kind",)
+    ),
+    Metric("reports_submitted", _("annual reports submitted"), "reports", SUM, records="reports"),
+    Metric(
+        "reports_on_time", _("annual reports submitted by the deadline"), "reports", SUM, records="reports"
+    ),
+    Metric("reports_expected", _("annual reports expected"), "reports", SUM, records="reports"),
+]
+METRICS: dict[str, Metric] = {m.code: m for m in _metrics}
+METRIC_CHOICES = [(m.code, m.label) for m in _metrics]
+NATIONAL_METRICS = tuple(m.code for m in _metrics if m.national)
+
+
+def dimensions_of(code: str) -> tuple[str, ...]:
+    metric = METRICS.get(code)
+    return metric.dimensions if metric else ()
+
+
+# --- SQL -------------------------------------------------------------------------------------------
+# Parameters of every statement: %(units)s (an array of unit ids, or NULL for every unit),
+# %(y0)s and %(y1)s (first and last year), %(today)s (a year's stocks are counted on 31/12, or today
+# for the year in progress).
+
+_INSERT = "INSERT INTO indicators_rollupfact (metric, unit_id, year, dimension, dimension_value, v, f) "
+_UNITS = "(%(units)s::bigint[] IS NULL OR {col} = ANY(%(units)s::bigint[]))"
+_DAY = "LEAST(make_date(y.year, 12, 31), %(today)s::date)"
+
+_SQL = {}
+
+_SQL["units"] = (
+    _INSERT
+    + f"""
+SELECT 'units', u.id, y.year, '', '', 1, 1
+FROM provinces_administrativeunit u
+CROSS JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year)
+WHERE {_UNITS.format(col="u.id")}
+  AND (u.valid_from IS NULL OR u.valid_from <= {_DAY})
+  AND (u.valid_to IS NULL OR u.valid_to >= {_DAY})
+"""
+)
+
+_SQL["focal"] = (
+    _INSERT
+    + f"""
+SELECT 'units_with_focal_point', u.id, y.year, '', '', 1, 1
+FROM provinces_administrativeunit u
+CROSS JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year)
+WHERE {_UNITS.format(col="u.id")}
+  AND (u.valid_from IS NULL OR u.valid_from <= {_DAY})
+  AND (u.valid_to IS NULL OR u.valid_to >= {_DAY})
+  AND EXISTS (
+    SELECT 1 FROM provinces_focalpoint fp
+    WHERE fp.unit_id = u.id AND fp.since <= {_DAY} AND (fp.until IS NULL OR fp.until >= {_DAY})
+  )
+"""
+)
+
+# A unit counts from the year it issued its first plan for the period (plans stay issued).
+_SQL["plans"] = (
+    _INSERT
+    + f"""
+SELECT 'units_with_plan_' || replace(p.period, '-', '_'), p.unit_id, y.year, '', '', 1, 1
+FROM (
+    SELECT unit_id, period, MIN(EXTRACT(YEAR FROM issued_on)::int) AS first_year
+    FROM provinces_plan WHERE {_UNITS.format(col="unit_id")}
+    GROUP BY unit_id, period
+) p
+JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= p.first_year
+"""
+)
+
+# Counted assessments in long format: one row per assessment and slice ('' is the total), then
+# one GROUP BY. Distinct enterprises: f counts an enterprise in the first year of its slice.
+_SQL["assessments"] = (
+    _INSERT
+    + f"""
+WITH a AS (
+    SELECT a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year,
+           a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
+           COALESCE(c.kind, 'none') AS centre_kind
+    FROM assessments_assessment a
+    JOIN enterprises_enterprise e ON e.id = a.enterprise_id
+    JOIN enterprises_sector s ON s.id = e.sector_id
+    LEFT JOIN enterprises_centre c ON c.id = a.centre_id
+    WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r} AND {_UNITS.format(col="e.unit_id")}
+), slices AS (
+    SELECT a.*, d.dimension, d.dimension_value
+    FROM a CROSS JOIN LATERAL (VALUES
+        ('', ''), ('assessment_kind', a.kind), ('funding_level', a.funding_level),
+        ('sector', a.sector), ('size', a.size), ('centre_kind', a.centre_kind)
+    ) AS d(dimension, dimension_value)
+), firsts AS (
+    SELECT enterprise_id, dimension, dimension_value, MIN(year) AS first_year
+    FROM slices GROUP BY 1, 2, 3
+), grouped AS (
+    SELECT s.unit_id, s.year, s.dimension, s.dimension_value,
+           COUNT(*) AS n,
+           COUNT(*) FILTER (WHERE s.kind = 'quick') AS quick,
+           COUNT(*) FILTER (WHERE s.kind = 'detailed') AS detailed,
+           COUNT(DISTINCT s.enterprise_id) AS enterprises,
+           COUNT(DISTINCT s.enterprise_id) FILTER (WHERE f.first_year = s.year) AS new_enterprises
+    FROM slices s
+    JOIN firsts f USING (enterprise_id, dimension, dimension_value)
+    GROUP BY 1, 2, 3, 4
+)
+SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
+FROM grouped g CROSS JOIN LATERAL (VALUES
+    ('assessments', g.n, g.n, true),
+    ('assessments_quick', g.quick, g.quick, g.dimension <> 'assessment_kind'),
+    ('assessments_detailed', g.detailed, g.detailed, g.dimension <> 'assessment_kind'),
+    ('enterprises_assessed', g.enterprises, g.new_enterprises, true)
+) AS m(metric, v, f, keep)
+WHERE m.keep AND m.v <> 0
+"""
+)
+
+_SQL["demonstration"] = (
+    _INSERT
+    + f"""
+SELECT 'demonstration_models', e.unit_id, d.year, d.dimension, d.dimension_value, COUNT(*), COUNT(*)
+FROM assessments_assessment a
+JOIN enterprises_enterprise e ON e.id = a.enterprise_id
+CROSS JOIN LATERAL (VALUES
+    (EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int, '', ''),
+    (EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int, 'funding_level', a.funding_level)
+) AS d(year, dimension, dimension_value)
+WHERE a.demonstration_model AND NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
+  AND {_UNITS.format(col="e.unit_id")}
+GROUP BY 1, 2, 3, 4, 5
+"""
+)
+
+# Implemented options of counted assessments: aggregated once at the finest grain (enterprise,
+# year, funding level: the enterprise fixes unit, sector and size), into a temporary table that
+# feeds both the sums and the distinct enterprises.
+_OPTION_GRAIN = f"""
+DROP TABLE IF EXISTS rollup_option_grain;
+CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
+SELECT e.id AS enterprise_id, e.unit_id, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
+       a.funding_level,
+       EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
+       COUNT(*) AS n, SUM(o.annual_savings_vnd)::numeric AS vnd, SUM(o.electricity_kwh) AS kwh,
+       SUM(o.energy_toe) AS toe, SUM(o.water_m3) AS water, SUM(o.co2e_tonnes) AS co2e
+FROM assessments_cpoption o
+JOIN assessments_assessment a ON a.id = o.assessment_id
+JOIN enterprises_enterprise e ON e.id = a.enterprise_id
+JOIN enterprises_sector s ON s.id = e.sector_id
+WHERE o.status = 'implemented' AND NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
+  AND {_UNITS.format(col="e.unit_id")}
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+
+_SQL["options"] = (
+    _INSERT
+    + """
+WITH g AS (
+    SELECT unit_id, year,
+           CASE WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
+                WHEN GROUPING(funding_level) = 0 THEN 'funding_level' ELSE '' END AS dimension,
+           COALESCE(sector, size, funding_level, '') AS dimension_value,
+           SUM(n) AS n, SUM(vnd) AS vnd, SUM(kwh) AS kwh, SUM(toe) AS toe, SUM(water) AS water,
+           SUM(co2e) AS co2e
+    FROM rollup_option_grain
+    GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, sector), (unit_id, year, size),
+                            (unit_id, year, funding_level))
+)
+SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.v
+FROM g CROSS JOIN LATERAL (VALUES
+    ('options_implemented', g.n), ('savings_vnd', g.vnd), ('savings_electricity_kwh', g.kwh),
+    ('savings_energy_toe', g.toe), ('savings_water_m3', g.water), ('savings_co2e_tonnes', g.co2e)
+) AS m(metric, v)
+"""
+)
+
+_SQL["applying"] = (
+    _INSERT
+    + """
+WITH slices AS (
+    SELECT DISTINCT g.enterprise_id, g.unit_id, g.year, d.dimension, d.dimension_value
+    FROM rollup_option_grain g CROSS JOIN LATERAL (VALUES
+        ('', ''), ('sector', g.sector), ('size', g.size), ('funding_level', g.funding_level)
+    ) AS d(dimension, dimension_value)
+), firsts AS (
+    SELECT enterprise_id, dimension, dimension_value, MIN(year) AS first_year FROM slices GROUP BY 1, 2, 3
+)
+SELECT 'enterprises_applying_cp', s.unit_id, s.year, s.dimension, s.dimension_value,
+       COUNT(*), COUNT(*) FILTER (WHERE f.first_year = s.year)
+FROM slices s JOIN firsts f USING (enterprise_id, dimension, dimension_value)
+GROUP BY 2, 3, 4, 5
+"""
+)
+
+_SQL["events"] = (
+    _INSERT
+    + f"""
+SELECT m.metric, ev.unit_id, ev.year, '', '', m.v, m.v
+FROM (
+    SELECT unit_id, EXTRACT(YEAR FROM date)::int AS year, COUNT(*) AS n, SUM(participants_total) AS p
+    FROM reporting_event WHERE {_UNITS.format(col="unit_id")} GROUP BY 1, 2
+) ev CROSS JOIN LATERAL (VALUES ('events', ev.n), ('participants', ev.p)) AS m(metric, v)
+"""
+)
+
+# National: no unit holds a guideline. Only in a full run (a unit's refresh never changes them).
+_SQL["guidelines"] = (
+    _INSERT
+    + """
+SELECT 'guidelines', NULL, year, '', '', COUNT(*), COUNT(*)
+FROM reporting_guideline WHERE %(units)s::bigint[] IS NULL GROUP BY year
+"""
+)
+
+# A centre belongs to its own unit (so the count stays additive); active in a year when it has a
+# counted assessment that year.
+_SQL["centres"] = (
+    _INSERT
+    + f"""
+WITH act AS (
+    SELECT DISTINCT c.id, c.unit_id, c.kind, EXTRACT(YEAR FROM a.start_date)::int AS year
+    FROM assessments_assessment a JOIN enterprises_centre c ON c.id = a.centre_id
+    WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r} AND {_UNITS.format(col="c.unit_id")}
+), firsts AS (SELECT id, MIN(year) AS first_year FROM act GROUP BY id)
+SELECT 'active_centres', act.unit_id, act.year, d.dimension, d.dimension_value,
+       COUNT(*), COUNT(*) FILTER (WHERE f.first_year = act.year)
+FROM act JOIN firsts f USING (id)
+CROSS JOIN LATERAL (VALUES ('', ''), ('centre_kind', act.kind)) AS d(dimension, dimension_value)
+GROUP BY 2, 3, 4, 5
+"""
+)
+
+# Reports: expected from every unit in force in a year that has a reporting period; submitted
+# once first submitted; on time when first submitted by the deadline (Vietnam time).
+_SQL["reports"] = (
+    _INSERT
+    + f"""
+SELECT m.metric, x.unit_id, x.year, '', '', m.v, m.v
+FROM (
+    SELECT u.id AS unit_id, p.year,
+           1 AS expected,
+           (r.first_submitted_at IS NOT NULL)::int AS submitted,
+           (r.first_submitted_at IS NOT NULL
+            AND (r.first_submitted_at AT TIME ZONE %(tz)s)::date <= p.deadline)::int AS on_time,
+           (r.status = 'approved')::int AS approved
+    FROM reporting_reportingperiod p
+    JOIN provinces_administrativeunit u
+      ON (u.valid_from IS NULL OR u.valid_from <= LEAST(make_date(p.year, 12, 31), %(today)s::date))
+     AND (u.valid_to IS NULL OR u.valid_to >= LEAST(make_date(p.year, 12, 31), %(today)s::date))
+    LEFT JOIN reporting_annualreport r ON r.period_id = p.id AND r.unit_id = u.id
+    WHERE {_UNITS.format(col="u.id")}
+) x CROSS JOIN LATERAL (VALUES
+    ('reports_expected', x.expected), ('reports_submitted', x.submitted), ('reports_on_time', x.on_time),
+    ('units_approved', x.approved)
+) AS m(metric, v)
+WHERE m.v <> 0
+"""
+)
+
+FAMILIES = (
+    "units",
+    "focal",
+    "plans",
+    "assessments",
+    "demonstration",
+    "options",
+    "applying",
+    "events",
+    "guidelines",
+    "centres",
+    "reports",
+)
+
+
+def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) -> None:
+    """Write the finest grain of every metric into ``indicators_rollupfact`` for the given own
+    units (``None``: all). One statement per family; ``step(name)`` is called after each."""
+    params = {"units": units, "y0": y0, "y1": y1, "today": today, "tz": tz}
+    for family in FAMILIES:
+        if family == "options":
+            cursor.execute(_OPTION_GRAIN, params)
+        cursor.execute(_SQL[family], params)
+        if step:
+            step(family)

@@ -1,0 +1,273 @@
+"""The rollup engine on real PostgreSQL: national = sum (or ratio of sums) of the units in both
+views, the same national figure in the 63 and the 34 view, sandbox and drafts never counted,
+reruns and duplicates change nothing, a unit's refresh equals a full run."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assessments.models import Assessment, CPOption
+from indicators import engine
+from indicators.metrics import METRICS
+from indicators.models import Indicator, IndicatorValue, PublishedRun, RollupRun
+from tests.indicators.rollup_data import make_records
+
+pytestmark = pytest.mark.django_db
+
+KEY = (
+    "indicator__code",
+    "year",
+    "cumulative",
+    "generation",
+    "level",
+    "unit_id",
+    "region_id",
+    "dimension",
+    "dimension_value",
+)
+
+
+def full_run(**scope):
+    run = RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL, scope=scope)
+    return engine.execute(run.pk)
+
+
+def published():
+    rows = IndicatorValue.objects.published().values(
+        *KEY, "value", "numerator", "denominator", "units_included", "units_approved"
+    )
+    return {tuple(r[k] for k in KEY): r for r in rows}
+
+
+def check_consistency(values):
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    units = defaultdict(list)
+    regions = defaultdict(list)
+    nations = {}
+    for key, row in values.items():
+        code, year, cum, gen, level, unit, region, dim, dv = key
+        if level == "unit":
+            units[(code, year, cum, gen, dim, dv)].append(row)
+        elif level == "region":
+            regions[(code, year, cum, gen, dim, dv)].append(row)
+        else:
+            nations[(code, year, cum, gen, dim, dv)] = row
+    checked = 0
+    for (code, year, cum, gen, dim, dv), nation in nations.items():
+        ind = indicators[code]
+        if ind.method == "survey" or METRICS[ind.metric].national:
+            continue
+        if dim:
+            if METRICS[ind.metric].kind == "sum" and dim != "assessment_kind":
+                total = nations[(code, year, cum, gen, "", "")]
+                parts = [r for k, r in nations.items() if k[:4] == (code, year, cum, gen) and k[4] == dim]
+                assert sum(r["value"] for r in parts) == total["value"], (code, year, dim)
+            continue
+        rows = units[(code, year, cum, gen, dim, dv)]
+        assert len(rows) == (63 if gen == 63 else 34)
+        for other in (regions[(code, year, cum, gen, dim, dv)],):
+            assert len(other) == 6
+        if ind.method == "ratio":
+            num = sum(r["numerator"] for r in rows)
+            den = sum(r["denominator"] for r in rows)
+            assert nation["numerator"] == num and nation["denominator"] == den, (code, year, cum, gen)
+            expected = (num / den * ind.ratio_scale).quantize(Decimal("0.0001")) if den else None
+            assert nation["value"] == expected, (code, year)
+            assert sum(r["numerator"] for r in regions[(code, year, cum, gen, dim, dv)]) == num
+        else:
+            assert nation["value"] == sum(r["value"] for r in rows), (code, year, cum, gen)
+            assert nation["value"] == sum(r["value"] for r in regions[(code, year, cum, gen, dim, dv)])
+        assert nation["units_included"] == sum(r["units_included"] for r in rows)
+        assert nation["units_approved"] == sum(r["units_approved"] for r in rows)
+        # The same national figure in both views.
+        twin = nations[(code, year, cum, 34 if gen == 63 else 63, dim, dv)]
+        assert (twin["value"], twin["numerator"], twin["denominator"]) == (
+            nation["value"],
+            nation["numerator"],
+            nation["denominator"],
+        ), (code, year, cum)
+        checked += 1
+    return checked
+
+
+def independent_checks(values):
+    counted = Assessment.objects.real().filter(status__in=["submitted", "accepted"])
+    by_year = dict(
+        counted.filter(kind="quick").values_list("start_date__year").annotate(n=Count("id")).order_by()
+    )
+    for year, n in by_year.items():
+        assert values[("assessments_quick", year, False, 34, "nation", None, None, "", "")]["value"] == n
+    total = counted.filter(kind="quick").count()
+    last = max(k[1] for k in values)
+    assert values[("assessments_quick", last, True, 63, "nation", None, None, "", "")]["value"] == total
+    ents = counted.values("enterprise_id").distinct().count()
+    assert values[("enterprises_assessed", last, True, 63, "nation", None, None, "", "")]["value"] == ents
+    savings = (
+        CPOption.objects.filter(assessment__in=counted, status="implemented").aggregate(
+            s=Sum("annual_savings_vnd")
+        )["s"]
+        or 0
+    )
+    assert values[("savings_vnd", last, True, 34, "nation", None, None, "", "")]["value"] == savings
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=10**6))
+def test_national_is_the_sum_of_its_units_in_both_views(seed):
+    with transaction.atomic():
+        make_records(seed)
+        full_run()
+        values = published()
+        assert check_consistency(values) > 500
+        independent_checks(values)
+        transaction.set_rollback(True)
+
+
+def test_sandbox_drafts_and_returned_never_count():
+    make_records(7)
+    full_run()
+    before = published()
+    e = Assessment.objects.real().first().enterprise
+    centre = Assessment.objects.filter(is_sandbox=True).first().centre
+    for status in ("draft", "returned"):
+        Assessment.objects.create(
+            kind="quick",
+            enterprise=e,
+            funding_level="local",
+            start_date="2020-02-02",
+            status=status,
+            return_reason="x",
+        )
+    Assessment.objects.create(
+        kind="quick",
+        enterprise=e,
+        centre=centre,
+        funding_level="local",
+        start_date="2020-02-02",
+        status="accepted",
+        is_sandbox=True,
+    )
+    full_run()
+    after = published()
+    assert {k: v["value"] for k, v in before.items()} == {k: v["value"] for k, v in after.items()}
+
+
+def test_rerun_and_duplicate_task_change_nothing():
+    make_records(11)
+    first = full_run()
+    values = published()
+    assert first.status == "done" and first.rows_written == len(values)
+    # The same run executed again (a duplicated or redelivered message): nothing changes.
+    again = engine.execute(first.pk)
+    assert again.rows_written == first.rows_written
+    assert published() == values
+    second = full_run()
+    assert PublishedRun.objects.get().run_id == second.pk
+    assert published() == values
+    assert IndicatorValue.objects.filter(run=first).count() == first.rows_written  # the last 2 kept
+
+
+def test_old_runs_are_pruned_keeping_the_last_two():
+    make_records(3, enterprises=3, assessments=4, options=4)
+    runs = [full_run() for _ in range(3)]
+    engine.prune_old_runs()
+    assert not IndicatorValue.objects.filter(run=runs[0]).exists()
+    assert IndicatorValue.objects.filter(run=runs[1]).exists()
+    assert IndicatorValue.objects.filter(run=runs[2]).exists()
+
+
+def test_unit_refresh_after_an_approval_equals_a_full_run():
+    from reporting.models import AnnualReport
+
+    make_records(21)
+    full_run()
+    # New data for one unit: an accepted assessment with implemented options and an approval.
+    report = AnnualReport.objects.exclude(status="approved").select_related("unit").first()
+    unit = report.unit
+    a = Assessment.objects.real().filter(enterprise__unit=unit).first()
+    if a is None:
+        from tests.factories import EnterpriseFactory
+
+        a = Assessment.objects.create(
+            kind="detailed",
+            enterprise=EnterpriseFactory(unit=unit),
+            funding_level="central",
+            start_date="2019-05-05",
+            status="submitted",
+        )
+    new = Assessment.objects.create(
+        kind="detailed",
+        enterprise=a.enterprise,
+        funding_level="donor",
+        start_date="2018-03-03",
+        status="accepted",
+    )
+    CPOption.objects.create(
+        assessment=new,
+        number=1,
+        category="equipment",
+        description="x",
+        status="implemented",
+        annual_savings_vnd=123456789,
+    )
+    AnnualReport.objects.filter(pk=report.pk).update(status="approved", approved_at="2026-01-01T00:00Z")
+    refresh = full_run(units=[unit.pk])
+    assert refresh.scope["family"] and unit.pk in refresh.scope["family"]
+    partial = published()
+    full_run()
+    complete = published()
+    assert partial == complete
+    assert check_consistency(partial)
+
+
+def test_refresh_requests_are_coalesced_and_dispatched_on_commit(django_capture_on_commit_callbacks):
+    from indicators import services
+    from tests.factories import unit
+
+    danang = unit("48")
+    with django_capture_on_commit_callbacks() as callbacks:
+        runs = {services.refresh_after_approval(danang.pk, 2025).pk for _ in range(10)}
+        runs.add(services.request_refresh(unit_ids=[danang.pk], year=2024, trigger="assessment").pk)
+    assert len(runs) == 1 and len(callbacks) == 1
+    run = RollupRun.objects.get(pk=runs.pop())
+    assert run.scope["units"] == [danang.pk] and run.scope["changed_years"] == [2024, 2025]
+
+
+def test_survey_values_are_published_at_national_level(users):
+    from indicators.models import SurveyValue
+
+    ind = Indicator.objects.get(code="share_aware_of_cp")
+    assert (
+        ind.targets.filter(year=2015, value=50).exists() and ind.targets.filter(year=2020, value=90).exists()
+    )
+    SurveyValue.objects.create(indicator=ind, year=2017, value=Decimal("61.5"), source="Khảo sát 2017")
+    full_run()
+    rows = IndicatorValue.objects.published().filter(indicator=ind)
+    assert {(r.generation, r.level, r.year, r.value) for r in rows.filter(cumulative=False)} == {
+        (63, "nation", 2017, Decimal("61.5")),
+        (34, "nation", 2017, Decimal("61.5")),
+    }
+
+
+def test_catalogue_is_idempotent_and_keeps_ministry_edits():
+    from indicators.catalogue import INDICATORS, load_catalogue
+
+    Indicator.objects.filter(code="events").update(name_vi="Sự kiện (đã sửa)")
+    assert load_catalogue() == 0
+    assert Indicator.objects.count() == len(INDICATORS)
+    assert Indicator.objects.get(code="events").name_vi == "Sự kiện (đã sửa)"
+    focal = Indicator.objects.get(code="share_units_with_focal_point")
+    assert (focal.metric, focal.denominator_metric, focal.method) == (
+        "units_with_focal_point",
+        "units",
+        "ratio",
+    )
+    assert [(t.year, t.value) for t in focal.targets.all()] == [(2015, 70), (2020, 90)]
+    for ind in Indicator.objects.exclude(method="survey"):
+        assert ind.metric in METRICS and (not ind.denominator_metric or ind.denominator_metric in METRICS)
+        assert set(ind.dimensions) <= set(METRICS[ind.metric].dimensions), ind.code
