@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("reporting.activities.urls")),
     path("", include("reporting.reports.urls")),
     path("", include("webhooks.urls")),
+    path("", include("indicators.urls")),
 ]
 
 handler404 = "common.api.not_found"
