@@ -220,6 +220,7 @@ def test_dashboard_page_shows_figures_in_vietnamese_format_and_tables(picture, c
     expected = f"{total:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
     assert expected in html  # 1.234.567.890,5 style
     assert 'data-chart="map"' in html and "<table" in html
+    assert "2.017" not in html and '<option value="2017" selected>2017</option>' in html  # years unlocalised
     assert "vendor/echarts/echarts.common.min.js" in html and "<script>" not in html
 
 
