@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from enterprises.models import CentreAPIKey
 from provinces.models import AdministrativeUnit
-from tests.indicators.dashboard_factory import build_picture, write_year, old_unit_values
+from tests.indicators.dashboard_factory import build_picture, old_unit_values, write_year
 
 VALUES = "/api/v1/indicator-values/"
 CATALOGUE = "/api/v1/indicators/"
