@@ -122,6 +122,18 @@ def provenance(row: dict | None, *, expected: int) -> dict | None:
     }
 
 
+def collective_provenance(rows, *, expected: int) -> dict | None:
+    """Provenance of a chart made of several places' values (the map, the regions): the latest
+    computation, and the units included and approved summed over the places."""
+    rows = [r for r in rows if r]
+    if not rows:
+        return None
+    combined = dict(max(rows, key=lambda r: r["computed_at"]))
+    combined["units_included"] = sum(r["units_included"] for r in rows)
+    combined["units_approved"] = sum(r["units_approved"] for r in rows)
+    return provenance(combined, expected=expected)
+
+
 # Targets and status ----------------------------------------------------------------------------
 
 ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, NO_TARGET, NO_DATA = (
@@ -538,11 +550,7 @@ def dashboard_data(
             "columns": columns,
             "rows": grid_rows,
             "tiles": tiles,
-            "provenance": provenance(
-                max(unit_rows.values(), key=lambda r: r["computed_at"]), expected=expected
-            )
-            if unit_rows
-            else None,
+            "provenance": collective_provenance(unit_rows.values(), expected=expected),
         },
         "ranking": [
             {"rank": t["rank"], "code": t["code"], "name": t["name"], "value": t["value"], "url": t["url"]}
@@ -550,11 +558,7 @@ def dashboard_data(
         ],
         "regions": {
             "rows": region_list,
-            "provenance": provenance(
-                max(region_rows.values(), key=lambda r: r["computed_at"]), expected=expected
-            )
-            if region_rows
-            else None,
+            "provenance": collective_provenance(region_rows.values(), expected=expected),
         },
         "breakdowns": breakdowns,
     }

@@ -57,7 +57,10 @@
       var c = light.map(function (l, i) { return Math.round(l + (dark[i] - l) * t); });
       return "rgb(" + c.join(",") + ")";
     }
-    var size = Math.floor(Math.min(el.clientWidth / map.columns, el.clientHeight / map.rows)) - 4;
+    // Squares as wide as the box allows (at most 56 px); the box grows to the grid's height.
+    var cell = Math.min(Math.floor(el.clientWidth / map.columns), 56);
+    el.style.height = (cell * map.rows) + "px";
+    var size = cell - 3;
     var data = map.tiles.filter(function (t) { return t.col !== null; }).map(function (t) {
       var bright = t.value !== null && max > min && (t.value - min) / (max - min) > 0.5;
       return {
@@ -73,7 +76,7 @@
       yAxis: { type: "value", min: -0.5, max: map.rows - 0.5, inverse: true, show: false },
       series: [{
         type: "scatter", symbol: "rect", symbolSize: size, data: data,
-        label: { show: true, fontSize: Math.max(8, Math.min(11, size / 5)), overflow: "truncate", width: size - 2,
+        label: { show: true, fontSize: size > 44 ? 10 : 8, overflow: "truncate", width: size - 2, lineHeight: 12,
           formatter: function (p) { return p.data.name + "\n" + fmt(p.data.figure); } }
       }]
     });

@@ -164,6 +164,9 @@ def test_map_covers_every_unit_and_adds_up_to_the_national_total(picture, client
     assert Decimal(str(data["national"]["value"])) == national_2017(generation)
     assert sum(Decimal(str(r["value"])) for r in data["regions"]["rows"]) == national_2017(generation)
     assert len(data["ranking"]) == generation
+    # The map's provenance sums its units (each unit value includes itself).
+    assert data["map"]["provenance"]["units_included"] == generation
+    assert data["map"]["provenance"]["units_expected"] == generation
     assert [r["rank"] for r in data["ranking"]] == list(range(1, generation + 1))
     values = [r["value"] for r in data["ranking"]]
     assert values == sorted(values, reverse=True)
