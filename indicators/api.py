@@ -74,6 +74,8 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True, allow_null=True, default=None)
     region = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
+    # Plain text: "" is the total (the filter names it "total"; one enum for both would mislead).
+    dimension = serializers.CharField(read_only=True, help_text='"" for the total, else the disaggregation')
 
     class Meta:
         model = IndicatorValue
