@@ -11,6 +11,7 @@ export DEBUG=1
 .venv/bin/python bench/export.py --n "$n" --repeat 3 --out "$tmp/3.md"
 .venv/bin/python bench/api.py --n 1000 --submissions 200 --out "$tmp/4.md"
 .venv/bin/python bench/rollup.py --n "$n" --repeat 3 --out "$tmp/5.md"
+.venv/bin/python bench/dashboard.py --many 1000000 --out "$tmp/6.md"
 {
   echo "# Performance"
   echo
@@ -18,7 +19,7 @@ export DEBUG=1
   echo "development machine (2 cores). Absolute times vary with the machine and its load; the ratios,"
   echo "measured within one run, are what the goals are about."
   echo
-  for f in "$tmp"/1.md "$tmp"/2.md "$tmp"/3.md "$tmp"/4.md "$tmp"/5.md; do sed '/^# Performance$/d' "$f"; echo; done
+  for f in "$tmp"/1.md "$tmp"/2.md "$tmp"/3.md "$tmp"/4.md "$tmp"/5.md "$tmp"/6.md; do sed '/^# Performance$/d' "$f"; echo; done
 } > docs/PERFORMANCE.md
 rm -rf "$tmp"
 echo "wrote docs/PERFORMANCE.md"

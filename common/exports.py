@@ -155,6 +155,71 @@ def write_xlsx(
     frozen and carries an autofilter; column widths are set once, from the headers and the first
     rows. ``on_progress(rows_written)`` is called every ``progress_every`` rows.
     """
+    return write_workbook(
+        fileobj, [(sheet_name, columns, rows)], on_progress=on_progress, progress_every=progress_every
+    )
+
+
+def write_workbook(
+    fileobj,
+    sheets: Iterable[tuple[str, Sequence[tuple[str, str]], Iterable[Sequence]]],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    progress_every: int = 5000,
+) -> int:
+    """Several worksheets in one file, each ``(sheet_name, columns, rows)`` written as
+    ``write_xlsx`` writes its one (sheets are written one after the other, so memory stays flat).
+    Returns the number of data rows written in all; ``on_progress`` counts across sheets. Sheet
+    names that clash after shortening get a number."""
+    workbook = xlsxwriter.Workbook(fileobj, WORKBOOK_OPTIONS)
+    total = 0
+    used_names: set[str] = set()
+    try:
+        header_format = workbook.add_format(
+            {"bold": True, "bg_color": "#E7EEF7", "bottom": 1, "valign": "top", "text_wrap": True}
+        )
+        formats = {kind: workbook.add_format({"num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
+        for sheet_name, columns, rows in sheets:
+            total = _write_sheet(
+                workbook,
+                header_format,
+                formats,
+                used_names,
+                sheet_name=sheet_name,
+                columns=columns,
+                rows=rows,
+                total=total,
+                on_progress=on_progress,
+                progress_every=progress_every,
+            )
+    finally:
+        workbook.close()
+    return total
+
+
+def _unique_name(name: str, used: set[str]) -> str:
+    candidate, number = name, 1
+    while candidate.lower() in used:
+        number += 1
+        suffix = f" ({number})"
+        candidate = name[: SHEET_NAME_MAX - len(suffix)] + suffix
+    used.add(candidate.lower())
+    return candidate
+
+
+def _write_sheet(
+    workbook,
+    header_format,
+    formats,
+    used_names,
+    *,
+    sheet_name,
+    columns,
+    rows,
+    total,
+    on_progress,
+    progress_every,
+) -> int:
     columns = [(str(header), kind) for header, kind in columns]
     unknown = {kind for _header, kind in columns} - set(KINDS)
     if unknown:
@@ -169,45 +234,38 @@ def write_xlsx(
     widths = _column_widths(columns, sample)
     rows = chain(sample, rows)
 
-    workbook = xlsxwriter.Workbook(fileobj, WORKBOOK_OPTIONS)
-    try:
-        header_format = workbook.add_format(
-            {"bold": True, "bg_color": "#E7EEF7", "bottom": 1, "valign": "top", "text_wrap": True}
-        )
-        formats = {kind: workbook.add_format({"num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
-        title = sheet_title(sheet_name)
-        max_data_rows = EXCEL_MAX_ROWS - 1
+    title = sheet_title(sheet_name)
+    max_data_rows = EXCEL_MAX_ROWS - 1
 
-        def start_sheet(number: int):
-            name = title if number == 1 else f"{title[: SHEET_NAME_MAX - 5]} ({number})"
-            worksheet = workbook.add_worksheet(name)
-            for col, width in enumerate(widths):
-                worksheet.set_column(col, col, width)
-            for col, (header, _kind) in enumerate(columns):
-                worksheet.write_string(0, col, neutralise(header), header_format)
-            worksheet.freeze_panes(1, 0)
-            return worksheet, _cell_writers(worksheet, columns, formats)
+    def start_sheet(number: int):
+        name = title if number == 1 else f"{title[: SHEET_NAME_MAX - 5]} ({number})"
+        worksheet = workbook.add_worksheet(_unique_name(name, used_names))
+        for col, width in enumerate(widths):
+            worksheet.set_column(col, col, width)
+        for col, (header, _kind) in enumerate(columns):
+            worksheet.write_string(0, col, neutralise(header), header_format)
+        worksheet.freeze_panes(1, 0)
+        return worksheet, _cell_writers(worksheet, columns, formats)
 
-        sheets = 1
-        worksheet, writers = start_sheet(sheets)
-        total = 0
-        row = 0
-        for values in rows:
-            if row == max_data_rows:
-                worksheet.autofilter(0, 0, row, last_col)
-                sheets += 1
-                worksheet, writers = start_sheet(sheets)
-                row = 0
-            row += 1
-            if len(values) != n_columns:
-                raise ValueError(f"row {total + 1} has {len(values)} values for {n_columns} columns")
-            for col, value in enumerate(values):
-                if value is not None:
-                    writers[col](row, col, value)
-            total += 1
-            if on_progress is not None and total % progress_every == 0:
-                on_progress(total)
-        worksheet.autofilter(0, 0, row, last_col)
-    finally:
-        workbook.close()
+    sheets = 1
+    worksheet, writers = start_sheet(sheets)
+    written = 0
+    row = 0
+    for values in rows:
+        if row == max_data_rows:
+            worksheet.autofilter(0, 0, row, last_col)
+            sheets += 1
+            worksheet, writers = start_sheet(sheets)
+            row = 0
+        row += 1
+        if len(values) != n_columns:
+            raise ValueError(f"row {written + 1} has {len(values)} values for {n_columns} columns")
+        for col, value in enumerate(values):
+            if value is not None:
+                writers[col](row, col, value)
+        written += 1
+        total += 1
+        if on_progress is not None and total % progress_every == 0:
+            on_progress(total)
+    worksheet.autofilter(0, 0, row, last_col)
     return total

@@ -377,6 +377,15 @@ def get_export(name: str) -> ListExport | None:
     return REGISTRY.get(name)
 
 
+def get_workbook(name: str):
+    """A multi-sheet export (e.g. the national report workbook of ``indicators.exports``): an object
+    with ``name``, ``allowed(user)``, ``count(user, filters)``, ``write(fileobj, user=, filters=,
+    on_progress=)`` and ``filename(on, **filters)``. Only background jobs run them."""
+    from indicators.exports import WORKBOOKS
+
+    return WORKBOOKS.get(name)
+
+
 def queue_export(*, by, export: ListExport, filters: dict) -> Job:
     """A background export job for ``by``, dispatched after commit. The same export asked for again
     while the first is still waiting or running gives back that job instead of another one."""

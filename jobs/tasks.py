@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from common.exports import write_xlsx
 
 from . import services
-from .exports import InvalidFilters, get_export
+from .exports import InvalidFilters, get_export, get_workbook
 from .models import Job
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,11 @@ def run_export(job_id: int) -> None:
     if job.is_finished or job.kind != Job.Kind.EXPORT:
         return
     params = job.params or {}
+    workbook = get_workbook(params.get("list", ""))
+    if workbook is not None:
+        with translation.override(params.get("language") or None):
+            _run_workbook(job, workbook, params.get("filters", {}))
+        return
     with translation.override(params.get("language") or None):
         export = get_export(params.get("list", ""))
         if export is None or not export.allowed(job.created_by):
@@ -68,3 +73,34 @@ def run_export(job_id: int) -> None:
             return
         message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
         services.finish(job_id, result={"rows": rows}, message=message)
+
+
+def _run_workbook(job: Job, workbook, filters: dict) -> None:
+    """A multi-sheet export: written sheet after sheet into a temporary file, progress in rows."""
+    job_id = job.pk
+    if not workbook.allowed(job.created_by):
+        services.fail(job_id, _("This list cannot be exported."))
+        return
+    try:
+        total = workbook.count(job.created_by, filters)
+        services.start(job_id, total=total)
+
+        def progress(done: int) -> None:
+            services.report_progress(job_id, done, total=max(total, done))
+
+        with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
+            rows = workbook.write(tmp, user=job.created_by, filters=filters, on_progress=progress)
+            tmp.seek(0)
+            services.report_progress(job_id, rows, total=rows)
+            services.attach_output(
+                job, name=workbook.filename(timezone.localdate(), **filters), content=File(tmp)
+            )
+    except SoftTimeLimitExceeded:
+        services.fail(job_id, _("The export took too long. Narrow the filters and export again."))
+        return
+    except Exception:
+        logger.exception("workbook job %s failed", job_id)
+        services.fail(job_id, _("The export failed. Try again; if it fails again, tell the administrator."))
+        return
+    message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
+    services.finish(job_id, result={"rows": rows}, message=message)

@@ -6,6 +6,7 @@ set -euo pipefail
 BOOTSTRAP_VERSION="5.3.9"        # newest 5.3.x
 BOOTSTRAP_ICONS_VERSION="1.13.2" # newest 1.x
 HTMX_VERSION="2.0.11"            # newest 2.0.x (htmx.org "latest" tag is 4.x; not used)
+ECHARTS_VERSION="6.1.0"          # newest 6.x; the "common" build (line, bar, pie, scatter) is enough
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="$repo_root/static/vendor"
@@ -19,6 +20,9 @@ npm install --no-audit --no-fund --ignore-scripts --no-save --prefix "$tmp" \
   "htmx.org@${HTMX_VERSION}"
 
 nm="$tmp/node_modules"
+
+# ECharts: the published tarball itself (npm pack), so its dist/ is exactly what the registry holds.
+(cd "$tmp" && npm pack --silent "echarts@${ECHARTS_VERSION}" >/dev/null && mkdir -p echarts && tar -xzf "echarts-${ECHARTS_VERSION}.tgz" -C echarts --strip-components=1)
 
 pkg_field() { # pkg_field <dir> <field>
   node -e 'const p=require(process.argv[1]+"/package.json");process.stdout.write(String(p[process.argv[2]]))' "$1" "$2"
@@ -34,9 +38,15 @@ for spec in "bootstrap:$BOOTSTRAP_VERSION" "bootstrap-icons:$BOOTSTRAP_ICONS_VER
   fi
 done
 
-rm -rf "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx"
+got="$(pkg_field "$tmp/echarts" version)"
+if [[ "$got" != "$ECHARTS_VERSION" ]]; then
+  echo "error: echarts packed $got, expected $ECHARTS_VERSION" >&2
+  exit 1
+fi
+
+rm -rf "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx" "$dest/echarts"
 mkdir -p "$dest/bootstrap/css" "$dest/bootstrap/js" \
-         "$dest/bootstrap-icons/font/fonts" "$dest/htmx"
+         "$dest/bootstrap-icons/font/fonts" "$dest/htmx" "$dest/echarts"
 
 copy() { # copy <src> <dst>; fails if src missing
   install -m 0644 "$1" "$2"
@@ -70,6 +80,12 @@ h="$nm/htmx.org"
 copy "$h/dist/htmx.min.js" "$dest/htmx/htmx.min.js"
 copy "$h/LICENSE"          "$dest/htmx/LICENSE"
 
+# --- echarts ---
+e="$tmp/echarts"
+copy "$e/dist/echarts.common.min.js" "$dest/echarts/echarts.common.min.js"
+copy "$e/LICENSE"                    "$dest/echarts/LICENSE"
+copy "$e/NOTICE"                     "$dest/echarts/NOTICE"
+
 # --- LICENSES.md ---
 list_files() { # list files under a vendor subdir, relative to static/vendor
   (cd "$dest" && find "$1" -type f | LC_ALL=C sort | sed 's/.*/`&`/' | paste -sd ',' - | sed 's/,/, /g')
@@ -85,6 +101,7 @@ list_files() { # list files under a vendor subdir, relative to static/vendor
   echo "| Bootstrap | $(pkg_field "$b" version) | $(pkg_field "$b" license) | \`bootstrap\` | $(list_files bootstrap) |"
   echo "| Bootstrap Icons | $(pkg_field "$bi" version) | $(pkg_field "$bi" license) | \`bootstrap-icons\` | $(list_files bootstrap-icons) |"
   echo "| htmx | $(pkg_field "$h" version) | $(pkg_field "$h" license) | \`htmx.org\` | $(list_files htmx) |"
+  echo "| Apache ECharts | $(pkg_field "$e" version) | $(pkg_field "$e" license) | \`echarts\` | $(list_files echarts) |"
   echo
   echo "Licence values are taken from each package's \`package.json\` \"license\" field; full texts are in each package's \`LICENSE\` file."
 } > "$dest/LICENSES.md"

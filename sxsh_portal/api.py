@@ -15,6 +15,7 @@ def build_router() -> routers.DefaultRouter:
         GridEmissionFactorViewSet,
     )
     from enterprises.api import CentreViewSet, EnterpriseViewSet, SectorViewSet
+    from indicators.api import IndicatorValueViewSet, IndicatorViewSet
     from provinces.api import UnitViewSet
     from webhooks.api import WebhookEndpointViewSet
 
@@ -28,6 +29,8 @@ def build_router() -> routers.DefaultRouter:
     router.register("conversion-factors", ConversionFactorViewSet, basename="conversion-factor")
     router.register("grid-emission-factors", GridEmissionFactorViewSet, basename="grid-emission-factor")
     router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+    router.register("indicators", IndicatorViewSet, basename="indicator")
+    router.register("indicator-values", IndicatorValueViewSet, basename="indicator-value")
     return router
 
 

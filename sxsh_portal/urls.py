@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("reporting.reports.urls")),
     path("", include("webhooks.urls")),
     path("", include("indicators.run_urls")),
+    path("", include("indicators.urls")),
 ]
 
 handler404 = "common.api.not_found"

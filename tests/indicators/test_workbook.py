@@ -1,0 +1,104 @@
+"""The national report workbook: a background job for the ministry whose file opens with openpyxl
+and holds the dashboard's figures."""
+
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from indicators import selectors
+from jobs.models import Job
+from tests.factories import UserFactory
+from tests.indicators.dashboard_factory import build_picture
+
+
+@pytest.fixture
+def picture(db):
+    return build_picture()
+
+
+@pytest.mark.parametrize(("role", "expected"), [("province", 403), ("centre", 403), (None, 302)])
+def test_only_the_ministry_starts_the_workbook(picture, client_for, role, expected):
+    response = client_for(role).post(reverse("indicators:workbook"), {"generation": 63})
+    assert response.status_code == expected
+    assert not Job.objects.exists()
+
+
+def test_workbook_needs_a_post(picture, client_for):
+    assert client_for("ministry").get(reverse("indicators:workbook")).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workbook_job_writes_the_dashboard_figures(client_for, users):
+    picture = build_picture()
+    client = client_for("ministry")
+    response = client.post(reverse("indicators:workbook"), {"generation": 63})
+    job = Job.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.message
+    assert job.percent == 100 and job.output_name.endswith(".xlsx") and "-63-" in job.output_name
+    # Only its creator downloads it.
+    assert client_for("admin").get(reverse("jobs:download", args=[job.pk])).status_code == 404
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    assert download.status_code == 200
+    path = job.output_file.path
+    book = openpyxl.load_workbook(path, read_only=True)
+    names = book.sheetnames
+    assert names[-1] in ("Metadata", "Siêu dữ liệu") or len(names) >= 4
+    assert any(n.startswith("Units") or "·" in n for n in names)
+
+    ministry = users["ministry"]
+    # The group sheet's 2017 national value equals the dashboard's.
+    group_sheet = book.worksheets[0]
+    rows = {(r[0], r[3]): r for r in group_sheet.iter_rows(min_row=2, values_only=True)}
+    for indicator in (picture["quick"], picture["savings"], picture["internal"]):
+        data = selectors.dashboard_data(ministry, indicator=indicator, generation=63, year=2017)
+        assert Decimal(str(rows[(indicator.code, 2017)][4])) == Decimal(str(data["national"]["value"]))
+    data = selectors.dashboard_data(
+        ministry, indicator=picture["quick"], generation=63, year=2017, cumulative=True
+    )
+    assert Decimal(str(rows[("quick-assessments", 2017)][5])) == Decimal(str(data["national"]["value"]))
+
+    # The units sheet holds every unit's value, equal to the map's tiles.
+    unit_sheet = book.worksheets[1]
+    header = next(unit_sheet.iter_rows(max_row=1, values_only=True))
+    column = header.index("quick-assessments")
+    by_unit = {r[0]: r[column] for r in unit_sheet.iter_rows(min_row=2, values_only=True) if r[3] == 2017}
+    data = selectors.dashboard_data(ministry, indicator=picture["quick"], generation=63, year=2017)
+    assert len(by_unit) == 63
+    assert by_unit == {t["code"]: t["value"] for t in data["map"]["tiles"]}
+
+
+def test_workbook_of_the_34_units(picture, users, tmp_path, settings):
+    from indicators.exports import NATIONAL_WORKBOOK
+
+    path = tmp_path / "book.xlsx"
+    with open(path, "wb") as f:
+        NATIONAL_WORKBOOK.write(f, user=users["ministry"], filters={"generation": 34})
+    book = openpyxl.load_workbook(path, read_only=True)
+    unit_sheet = book.worksheets[1]
+    codes = {r[0] for r in unit_sheet.iter_rows(min_row=2, values_only=True)}
+    assert len(codes) == 34
+
+
+def test_workbook_is_not_allowed_for_a_province_officer():
+    from indicators.exports import NATIONAL_WORKBOOK
+
+    assert not NATIONAL_WORKBOOK.allowed(User(role=User.Role.PROVINCE))
+
+
+@pytest.mark.django_db
+def test_workbook_job_fails_for_a_user_who_lost_the_right(picture):
+    """The job checks the right again when it runs (on commit, possibly much later)."""
+    from indicators.exports import queue_national_workbook
+    from jobs.tasks import run_export
+
+    user = UserFactory(role=User.Role.MINISTRY)
+    job = queue_national_workbook(by=user, generation=34)  # on commit: not run inside this test
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    run_export(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and not job.output_file
