@@ -48,8 +48,19 @@ DEMO_USERS = [
 ]
 
 
-@transaction.atomic
 def seed_demo(*, n_enterprises: int = 300, seed: int = 2025, today: datetime.date | None = None) -> dict:
+    """The demo data, then one full rollup of the indicators (the dashboards read it)."""
+    from indicators.services import refreshes_deferred, run_now
+
+    with refreshes_deferred():
+        result = _seed_demo(n_enterprises=n_enterprises, seed=seed, today=today)
+    run = run_now()
+    result["rollup"] = {"run": run.pk, "status": run.status, "values": run.rows_written}
+    return result
+
+
+@transaction.atomic
+def _seed_demo(*, n_enterprises: int = 300, seed: int = 2025, today: datetime.date | None = None) -> dict:
     rng = random.Random(seed)
     units = {u.code: u for u in AdministrativeUnit.objects.current()}
     old_units = {u.code: u for u in AdministrativeUnit.objects.of_generation(63).select_related("successor")}

@@ -2,12 +2,35 @@
 accepted assessment (coalesced: while a refresh of the same units waits in the queue, further
 requests join it instead of queueing another run)."""
 
+import contextvars
 import zlib
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
 from .models import RollupRun
+
+_deferred = contextvars.ContextVar("rollup_refresh_deferred", default=False)
+
+
+@contextmanager
+def refreshes_deferred():
+    """Within this block, approvals and accepted assessments request no refresh: the caller (a bulk
+    load such as the demo seed) runs one full rollup afterwards instead of dozens of refreshes."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def run_now(*, trigger: str = RollupRun.Trigger.MANUAL) -> RollupRun:
+    """A full run executed in this process, now (management commands and bulk loads)."""
+    from .engine import execute
+
+    run = RollupRun.objects.create(trigger=trigger, scope={})
+    return execute(run.pk)
 
 
 def _dispatch(run: RollupRun) -> None:
@@ -62,7 +85,9 @@ def _lock(name: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"rollup-request-{name}".encode())])
 
 
-def refresh_after_approval(unit_id: int, year: int) -> RollupRun:
+def refresh_after_approval(unit_id: int, year: int) -> RollupRun | None:
+    if _deferred.get():
+        return None
     return request_refresh(unit_ids=[unit_id], year=year, trigger=RollupRun.Trigger.APPROVAL)
 
 
@@ -71,6 +96,8 @@ def refresh_after_assessment(assessment_id: int) -> RollupRun | None:
     counts among the active centres of its own unit)."""
     from assessments.models import Assessment
 
+    if _deferred.get():
+        return None
     a = (
         Assessment.objects.real()
         .filter(pk=assessment_id)
