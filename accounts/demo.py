@@ -8,7 +8,7 @@ centres (unconfirmed), not an official list."""
 import datetime
 import random
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from assessments.demo import seed_demo_assessments
 from enterprises.demo import (  # noqa: F401 - re-exported: the benchmarks import the names from here
@@ -119,6 +119,9 @@ def _seed_demo(*, n_enterprises: int = 300, seed: int = 2025, today: datetime.da
         batch_size=1000,
     )
     n_assessments = seed_demo_assessments(centres=centres, sectors=sectors, users=by_key, today=today)
+    # Thousands of rows arrived by COPY: give the planner their statistics before the queries below.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE enterprises_enterprise, assessments_assessment, assessments_cpoption")
     seed_focal_points_and_plans(random.Random(seed))  # its own generator: same rows on every run
     activities = seed_activities(random.Random(seed + 1))
     reports = seed_reports(random.Random(seed + 7))  # after the records that fill the reports

@@ -147,9 +147,9 @@ def _assessments(unit_ids, year, unit):
 def _options(unit_ids, year, unit):
     money = DecimalField(max_digits=30, decimal_places=3)
     options = CPOption.objects.filter(
-        assessment__in=_real_assessments().filter(
-            enterprise__unit_id__in=unit_ids, status__in=COUNTED_STATUSES
-        ),
+        assessment__enterprise__unit_id__in=unit_ids,
+        assessment__status__in=COUNTED_STATUSES,
+        assessment__is_sandbox=False,  # sandbox submissions never count in a report
         status=CPOption.Status.IMPLEMENTED,
     ).annotate(year=ExtractYear(Coalesce("implemented_on", "assessment__start_date")))
     totals = options.filter(year=year).aggregate(
