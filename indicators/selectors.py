@@ -9,7 +9,7 @@ query of units and one of regions.
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import formats, timezone
@@ -87,9 +87,14 @@ def as_number(value) -> float | None:
 
 def format_number(value, decimals: int = 2) -> str:
     """A figure in the active language's format (1.234.567,5 in Vietnamese), trailing zeros cut."""
-    if value is None:
+    if value is None or value == "":
         return "—"
-    value = Decimal(value)
+    try:
+        value = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return "—"
+    if not value.is_finite():
+        return "—"
     places = 0 if value == value.to_integral_value() else decimals
     text = formats.number_format(round(value, places), places, use_l10n=True, force_grouping=True)
     return text
