@@ -197,6 +197,12 @@ OBJECT_FOR = {
     "reports/": "report",
     "webhooks/": "endpoint",
     "units/": "focal",  # a unit's pages; its CP page shows the focal point and plans
+    "api/v1/^indicators/": None,  # the catalogue: public indicators for everyone
+    "api/v1/^indicator-values/": None,  # aggregated figures, scoped by role in the selector
+    "indicators/runs/": None,  # rollup runs: ministry only
+    "dashboard/": None,  # aggregated figures; another unit's dashboard is refused
+    "open-data/": None,  # public by design
+    "du-lieu-mo/": None,
     "export/": "assessment",  # list exports take the list's filters
 }
 PUBLIC_OBJECTS = {"guideline"}
@@ -222,6 +228,10 @@ def _concrete(route, world):
         r"<int:year>": "2026",
         r"<slug:list_name>": "assessments",
         r"<str:what>": "events",
+        r"\(\?P<code>\[\^/\.\]\+\)": "events",
+        r"<slug:code>": "events",
+        r"<slug:chart>": "trend",
+        r"<slug:key>": "1",
         r"<str:action>": "accept" if key == "assessment" else "approve",
     }
     for pattern, value in replacements.items():
