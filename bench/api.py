@@ -56,6 +56,10 @@ def main():
     from provinces.models import AdministrativeUnit
 
     call_command("migrate", verbosity=0)
+    if Enterprise.objects.count() < 500:
+        from enterprise_list import generate
+
+        generate(2000)
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.API_RATE_LIMITS = {"key": 10**9, "user": 10**9, "anon": 10**9}
     centre, _ = Centre.objects.get_or_create(

@@ -3,8 +3,13 @@
 import datetime
 import re
 
+import orjson
 from django_filters import IsoDateTimeFilter
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+_drf_encoder = JSONEncoder()
 
 
 class StableCursorPagination(CursorPagination):
@@ -207,3 +212,116 @@ class ModifiedSinceFilter(IsoDateTimeFilter):
         if value is not None:
             value = value.astimezone(datetime.UTC)
         return super().filter(qs, value)
+
+
+# --- Fast reads: list pages built from ``.values()`` rows, rendered with orjson ----------------------
+
+
+def _decimal_converter(field):
+    from rest_framework.settings import api_settings
+
+    places = field.decimal_places
+    slow = field.to_representation
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if not coerce or places is None or field.localize or field.normalize_output:
+        return slow
+
+    def convert(value):
+        if value is None:
+            return None
+        # A numeric column with a scale comes back with exactly that scale: format it as DRF would
+        # after quantizing, without DRF's context juggling.
+        if value.as_tuple().exponent == -places:
+            return format(value, "f")
+        return slow(value)
+
+    return convert
+
+
+def _converter(field):
+    """A function giving what ``field.to_representation`` gives for a value read by ``.values()``
+    (same JSON), cheaper for the common types."""
+    from rest_framework import fields, relations
+
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        return None  # ``.values("fk")`` already gives the primary key
+    if isinstance(field, fields.DecimalField):
+        return _decimal_converter(field)
+    if isinstance(field, fields.DateTimeField):
+        slow = field.to_representation
+        return lambda value: slow(value) if value else None
+    if isinstance(field, fields.DateField) and getattr(field, "format", fields.ISO_8601) in (
+        None,
+        fields.ISO_8601,
+    ):
+        from rest_framework.settings import api_settings
+
+        if api_settings.DATE_FORMAT.lower() == fields.ISO_8601:
+            return lambda value: value.isoformat() if value else None
+        return field.to_representation
+    if isinstance(field, (fields.BooleanField, fields.IntegerField)):
+        return None
+    if isinstance(field, fields.ChoiceField):
+        mapping = field.choice_strings_to_values
+        return lambda value: value if value in ("", None) else mapping.get(str(value), value)
+    if isinstance(field, fields.CharField):
+        return None  # model text columns come back as str (or None)
+    slow = field.to_representation
+    return lambda value: None if value is None else slow(value)
+
+
+class ValuesRepresentation:
+    """The representation of a ModelSerializer computed from ``.values()`` rows: the same keys, in
+    the same order, with the same JSON values, without building model instances or walking DRF's
+    per-field machinery. Fields must map to a model column (``source`` without dots, no method
+    fields); nested list serializers are filled by the caller (``nested={name: [dict, ...]}``) and
+    their children are built with their own ValuesRepresentation (``self.children[name]``)."""
+
+    def __init__(self, serializer_class):
+        from rest_framework import fields as drf_fields
+        from rest_framework import serializers as drf_serializers
+
+        serializer = serializer_class()
+        self.plan = []  # (output name, column or None for a nested list, converter or None)
+        self.children = {}
+        for name, field in serializer.fields.items():
+            if field.write_only:
+                continue
+            if isinstance(field, drf_serializers.ListSerializer):
+                self.children[name] = ValuesRepresentation(type(field.child))
+                self.plan.append((name, None, None))
+                continue
+            if isinstance(field, (drf_serializers.BaseSerializer, drf_fields.SerializerMethodField)) or (
+                "." in field.source or field.source == "*"
+            ):
+                raise TypeError(f"{serializer_class.__name__}.{name} cannot be built from .values()")
+            self.plan.append((name, field.source, _converter(field)))
+        self.columns = [column for _, column, _ in self.plan if column is not None]
+
+    def __call__(self, row: dict, nested: dict | None = None) -> dict:
+        out = {}
+        for name, column, convert in self.plan:
+            if column is None:
+                out[name] = nested.get(name, []) if nested else []
+                continue
+            value = row[column]
+            out[name] = value if convert is None or value is None else convert(value)
+        return out
+
+
+class ORJSONRenderer(JSONRenderer):
+    """DRF's JSON renderer through orjson (several times faster), same JSON: compact UTF-8, and
+    whatever orjson does not encode itself (Decimal, datetimes, lazy translations…) encoded by DRF's
+    own encoder, so a datetime a view did not format comes out exactly as before. Indented output
+    (``Accept: application/json; indent=4``) goes through the standard renderer."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        return orjson.dumps(
+            data,
+            default=_drf_encoder.default,
+            option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS,
+        )
