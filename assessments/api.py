@@ -151,6 +151,46 @@ class AssessmentWriteSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness of (centre, external_id) is answered with 409, not a field error
 
 
+class BatchSerializer(serializers.Serializer):
+    items = AssessmentWriteSerializer(
+        many=True,
+        min_length=1,
+        max_length=services.BATCH_LIMIT,
+        help_text=f"1 to {services.BATCH_LIMIT} assessments, each as POST /api/v1/assessments/ takes it",
+    )
+
+
+class BatchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    url = serializers.CharField(help_text="Path of the new assessment")
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Number of assessments created")
+    results = BatchItemSerializer(many=True, help_text="One per item, in the order sent")
+
+
+def _already_exists(conflicts: list[tuple[str, str, int]]) -> Response:
+    """409 naming each existing record: ``(attr, external_id, id)``; Location of the first."""
+    return Response(
+        {
+            "type": "client_error",
+            "errors": [
+                {
+                    "code": "already_exists",
+                    "attr": attr,
+                    "detail": _("This centre already submitted external_id %(id)s: update it at %(url)s.")
+                    % {"id": external_id, "url": f"/api/v1/assessments/{pk}/"},
+                }
+                for attr, external_id, pk in conflicts
+            ],
+        },
+        status=status.HTTP_409_CONFLICT,
+        headers={"Location": f"/api/v1/assessments/{conflicts[0][2]}/"},
+    )
+
+
 class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why: the centre sees it and corrects")
 
@@ -238,23 +278,7 @@ class AssessmentViewSet(
             .first()
         )
         if centre_id and existing is not None:
-            return Response(
-                {
-                    "type": "client_error",
-                    "errors": [
-                        {
-                            "code": "already_exists",
-                            "attr": "external_id",
-                            "detail": _(
-                                "This centre already submitted external_id %(id)s: update it at %(url)s."
-                            )
-                            % {"id": data["external_id"], "url": f"/api/v1/assessments/{existing.pk}/"},
-                        }
-                    ],
-                },
-                status=status.HTTP_409_CONFLICT,
-                headers={"Location": f"/api/v1/assessments/{existing.pk}/"},
-            )
+            return _already_exists([("external_id", data["external_id"], existing.pk)])
         ref = data.pop("enterprise")
         children = {name: data.pop(name, []) for name in ("baseline", "waste_streams", "options")}
         # One transaction: an enterprise registered for a submission that is then refused is undone.
@@ -279,6 +303,36 @@ class AssessmentViewSet(
                 by=user, data={**data, "enterprise": enterprise}, **children
             )
         return self._answer(assessment, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        request=BatchSerializer,
+        responses={201: BatchResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="batch")
+    @idempotent
+    def batch(self, request):
+        """Create up to 1,000 assessments in one call, all or nothing: every error of every item
+        is answered at once with its path (``items[12].options[2].investment_vnd``); an
+        ``external_id`` the centre already used answers 409 for each such item."""
+        serializer = BatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        items = [dict(item) for item in serializer.validated_data["items"]]
+        try:
+            with transaction.atomic(), self._audit():
+                ids = services.record_assessment_batch(by=request.user, items=items)
+        except services.ExternalIdConflict as exc:
+            return _already_exists([(f"items[{i}].external_id", ext, pk) for i, ext, pk in exc.conflicts])
+        return Response(
+            {
+                "created": len(ids),
+                "results": [
+                    {"id": pk, "external_id": item["external_id"], "url": f"/api/v1/assessments/{pk}/"}
+                    for pk, item in zip(ids, items, strict=True)
+                ],
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=AssessmentWriteSerializer, responses={200: AssessmentSerializer})
     def update(self, request, *args, **kwargs):

@@ -26,6 +26,7 @@ def _attr(path: str | None) -> str | None:
     """``options.2.investment_vnd`` → ``options[2].investment_vnd``; non-field errors have none."""
     if not path or path in ("non_field_errors", "__all__"):
         return None
+    path = re.sub(r"\.(non_field_errors|__all__)$", "", path)  # an error about a whole nested object
     return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path)
 
 

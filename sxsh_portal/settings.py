@@ -243,6 +243,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
+# A batch of 1,000 assessments with their options is a few megabytes of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Requests per minute: per centre API key, per signed-in user, per address for anonymous callers.
 API_RATE_LIMITS = {
     "key": env.int("API_RATE_LIMIT_KEY", default=120),
