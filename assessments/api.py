@@ -104,6 +104,12 @@ def _assessment_representation() -> ValuesRepresentation:
     return ValuesRepresentation(AssessmentSerializer)
 
 
+def assessment_rows(queryset):
+    """The ``.values()`` rows ``represent_assessment_rows`` takes."""
+    representation = _assessment_representation()
+    return queryset.select_related(None).values(*representation.columns, **representation.expressions)
+
+
 def represent_assessment_rows(rows: list[dict]) -> list[dict]:
     """Exactly what ``AssessmentSerializer(many=True)`` answers for these assessments (rows from
     ``.values(*columns)``), in one query per child table whatever the number of rows."""
@@ -116,7 +122,7 @@ def represent_assessment_rows(rows: list[dict]) -> list[dict]:
             for row in (
                 model.objects.filter(assessment_id__in=ids)
                 .order_by(*ordering)
-                .values("assessment_id", *child.columns)
+                .values("assessment_id", *child.columns, **child.expressions)
             ):
                 nested[row["assessment_id"]].setdefault(name, []).append(child(row))
     return [representation(row, nested[row["id"]]) for row in rows]
@@ -237,8 +243,7 @@ class AssessmentViewSet(
         """The same rows as ``AssessmentSerializer`` gives, built from ``.values()`` (a list page
         is read far more often than anything else; see docs/PERFORMANCE.md)."""
         queryset = self.filter_queryset(assessments_for(request.user))
-        columns = _assessment_representation().columns
-        page = self.paginate_queryset(queryset.select_related(None).values(*columns))
+        page = self.paginate_queryset(assessment_rows(queryset))
         return self.get_paginated_response(represent_assessment_rows(page))
 
     def get_serializer_class(self):
@@ -253,9 +258,10 @@ class AssessmentViewSet(
         return pghistory.context(source="api", api_key=key.prefix if key else None)
 
     def _answer(self, assessment, status_code):
-        fresh = self.get_queryset().get(pk=assessment.pk)
+        rows = assessment_rows(assessments_for(self.request.user).filter(pk=assessment.pk))
+        (row,) = represent_assessment_rows(list(rows))
         return Response(
-            AssessmentSerializer(fresh, context={"request": self.request}).data,
+            row,
             status=status_code,
             headers={"Location": f"/api/v1/assessments/{assessment.pk}/"},
         )

@@ -105,6 +105,25 @@ def check_may_edit(*, by, assessment: Assessment) -> None:
         raise PermissionDenied(_("A province edits only the assessments it funded."))
 
 
+def _full_clean(instance) -> None:
+    """``full_clean`` without asking the database to evaluate each check constraint (a query
+    each): the rules behind them are checked in Python by ``validation`` (and the database still
+    enforces them); unique constraints are still checked, for their message."""
+    from django.db.models import UniqueConstraint
+
+    instance.full_clean(validate_constraints=False)
+    errors = {}
+    for constraint in instance._meta.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            try:
+                constraint.validate(type(instance), instance)
+            except ValidationError as exc:
+                for field, messages in exc.update_error_dict({}).items():
+                    errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _children(assessment, model, fields, rows):
     objects = []
     for row in rows:
@@ -164,7 +183,7 @@ def record_assessment(
     assessment = Assessment(
         **data, created_by=_user_or_none(by), is_sandbox=bool(getattr(by, "is_sandbox", False))
     )
-    assessment.full_clean()
+    _full_clean(assessment)
     assessment.save()
     _write_children(assessment, baseline, waste_streams, options)
     return assessment

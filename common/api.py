@@ -279,12 +279,16 @@ class ValuesRepresentation:
     their children are built with their own ValuesRepresentation (``self.children[name]``)."""
 
     def __init__(self, serializer_class):
+        from django.db import models
+        from django.db.models.functions import Cast
         from rest_framework import fields as drf_fields
         from rest_framework import serializers as drf_serializers
 
         serializer = serializer_class()
-        self.plan = []  # (output name, column or None for a nested list, converter or None)
+        model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+        self.plan = []  # (output name, key in the row or None for a nested list, converter or None)
         self.children = {}
+        self.expressions = {}  # alias: expression, for ``.values(*columns, **expressions)``
         for name, field in serializer.fields.items():
             if field.write_only:
                 continue
@@ -296,18 +300,40 @@ class ValuesRepresentation:
                 "." in field.source or field.source == "*"
             ):
                 raise TypeError(f"{serializer_class.__name__}.{name} cannot be built from .values()")
+            model_field = _model_field(model, field.source)
+            if (
+                isinstance(field, drf_fields.DecimalField)
+                and isinstance(model_field, models.DecimalField)
+                and _decimal_converter(field) is not field.to_representation
+                and model_field.decimal_places == field.decimal_places
+            ):
+                # numeric::text is the value at the column's scale, which is what DRF writes once
+                # it has quantized to the same number of places: no Decimal objects at all.
+                alias = f"_text_{name}"
+                self.expressions[alias] = Cast(field.source, models.TextField())
+                self.plan.append((name, alias, None))
+                continue
             self.plan.append((name, field.source, _converter(field)))
-        self.columns = [column for _, column, _ in self.plan if column is not None]
+        self.columns = [key for _, key, _ in self.plan if key is not None and key not in self.expressions]
 
     def __call__(self, row: dict, nested: dict | None = None) -> dict:
         out = {}
-        for name, column, convert in self.plan:
-            if column is None:
+        for name, key, convert in self.plan:
+            if key is None:
                 out[name] = nested.get(name, []) if nested else []
                 continue
-            value = row[column]
+            value = row[key]
             out[name] = value if convert is None or value is None else convert(value)
         return out
+
+
+def _model_field(model, name):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - a property or an annotation: no column to cast
+        return None
 
 
 class ORJSONRenderer(JSONRenderer):
