@@ -243,6 +243,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
+# Webhooks to http:// and private addresses: development and tests only (default: DEBUG).
+WEBHOOKS_ALLOW_INSECURE = env.bool("WEBHOOKS_ALLOW_INSECURE", default=DEBUG)
 # A batch of 1,000 assessments with their options is a few megabytes of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Requests per minute: per centre API key, per signed-in user, per address for anonymous callers.
@@ -280,6 +282,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.send_deadline_reminders",
         "schedule": timedelta(hours=env.int("SXSH_REMINDER_INTERVAL_HOURS", default=24)),
     },
+    "webhook-deliveries-due": {"task": "webhooks.sweep_due_deliveries", "schedule": timedelta(minutes=1)},
 }
 
 # --- Email -------------------------------------------------------------------------------------------
