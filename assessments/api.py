@@ -13,7 +13,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ModifiedSinceFilter, StableCursorPagination, ValuesRepresentation
+from common.api import (
+    IdFilter,
+    IntegerFilter,
+    ModifiedSinceFilter,
+    StableCursorPagination,
+    ValuesRepresentation,
+)
 from common.idempotency import idempotent
 from enterprises.services import find_or_create_for_assessment
 
@@ -202,12 +208,10 @@ class ReturnSerializer(serializers.Serializer):
 
 
 class AssessmentApiFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(
-        field_name="start_date", lookup_expr="year", min_value=2000, max_value=2100
-    )
-    unit = django_filters.NumberFilter(field_name="enterprise__unit")
-    sector = django_filters.NumberFilter(field_name="enterprise__sector")
-    centre = django_filters.NumberFilter(field_name="centre")
+    year = IntegerFilter(field_name="start_date", lookup_expr="year", min_value=2000, max_value=2100)
+    unit = IdFilter(field_name="enterprise__unit")
+    sector = IdFilter(field_name="enterprise__sector")
+    centre = IdFilter(field_name="centre")
     modified_since = ModifiedSinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
@@ -481,7 +485,7 @@ class DeletionSerializer(serializers.ModelSerializer):
 
 class DeletionFilter(django_filters.FilterSet):
     modified_since = ModifiedSinceFilter(field_name="deleted_at", lookup_expr="gte")
-    centre = django_filters.NumberFilter(field_name="centre")
+    centre = IdFilter(field_name="centre")
 
     class Meta:
         model = DeletedAssessment

@@ -4,7 +4,10 @@ import datetime
 import re
 
 import orjson
-from django_filters import IsoDateTimeFilter
+from django import forms
+from django_filters import IsoDateTimeFilter, NumberFilter
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
@@ -20,6 +23,28 @@ class StableCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+    def get_page_size(self, request):
+        """``page_size`` must be a whole number from 1 (400 otherwise, where DRF would silently use
+        the default); above ``max_page_size`` it is capped."""
+        from django.core.exceptions import ValidationError as DjangoValidationError
+        from rest_framework.exceptions import ValidationError
+
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        try:
+            value = forms.IntegerField(min_value=1).clean(raw)
+        except DjangoValidationError as exc:
+            raise ValidationError({self.page_size_query_param: exc.messages}) from None
+        return min(value, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
 
 
 def _attr(path: str | None) -> str | None:
@@ -205,9 +230,66 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
+class _NotEmpty:
+    """A filter parameter sent empty (``?unit=``) is an error, not "no filter": its schema type
+    (integer, date-time) has no empty value."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().clean(value)
+
+
+class _WholeNumberField(_NotEmpty, forms.IntegerField):
+    pass
+
+
+class _IsoDateTimeField(_NotEmpty, IsoDateTimeFilter.field_class):
+    pass
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, except that a parameter sent empty (``?kind=``) is refused unless the filter
+    takes free text: an enumeration, a number or a date has no empty value."""
+
+    def filter_queryset(self, request, queryset, view):
+        from django.utils.translation import gettext
+        from django_filters import CharFilter
+        from rest_framework.exceptions import ValidationError
+
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            empty = {
+                name: [gettext("Enter a valid value.")]
+                for name, filter_ in filterset_class.base_filters.items()
+                if request.query_params.get(name) == "" and not isinstance(filter_, CharFilter)
+            }
+            if empty:
+                raise ValidationError(empty)
+        return super().filter_queryset(request, queryset, view)
+
+
+@extend_schema_field({"type": "integer"})
+class IntegerFilter(NumberFilter):
+    """A whole number (``NumberFilter`` would take 0.5): anything else answers 400."""
+
+    field_class = _WholeNumberField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1})
+class IdFilter(IntegerFilter):
+    """The id of a related record: a whole number from 1; 0.5, -1 or "abc" answer 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        super().__init__(*args, **kwargs)
+
+
 class ModifiedSinceFilter(IsoDateTimeFilter):
     """``modified_since``: any ISO 8601 time, compared in UTC (PostgreSQL refuses offsets beyond
     ±15:59 that Python accepts)."""
+
+    field_class = _IsoDateTimeField
 
     def filter(self, qs, value):
         if value is not None:
