@@ -1,3 +1,5 @@
+import functools
+
 import django_filters
 import pghistory
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +13,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ModifiedSinceFilter, StableCursorPagination
+from common.api import (
+    IdFilter,
+    IntegerFilter,
+    ModifiedSinceFilter,
+    StableCursorPagination,
+    ValuesRepresentation,
+)
 from common.idempotency import idempotent
 from enterprises.services import find_or_create_for_assessment
 
@@ -89,6 +97,43 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
+# Children of the assessments of a list page: model and order, as the serializer shows them.
+LIST_CHILDREN = {
+    "baseline": (BaselineConsumption, ("resource", "id")),
+    "waste_streams": (WasteStream, ("id",)),
+    "options": (CPOption, ("number",)),
+}
+
+
+@functools.cache
+def _assessment_representation() -> ValuesRepresentation:
+    return ValuesRepresentation(AssessmentSerializer)
+
+
+def assessment_rows(queryset):
+    """The ``.values()`` rows ``represent_assessment_rows`` takes."""
+    representation = _assessment_representation()
+    return queryset.select_related(None).values(*representation.columns, **representation.expressions)
+
+
+def represent_assessment_rows(rows: list[dict]) -> list[dict]:
+    """Exactly what ``AssessmentSerializer(many=True)`` answers for these assessments (rows from
+    ``.values(*columns)``), in one query per child table whatever the number of rows."""
+    representation = _assessment_representation()
+    ids = [row["id"] for row in rows]
+    nested = {pk: {} for pk in ids}
+    if ids:
+        for name, (model, ordering) in LIST_CHILDREN.items():
+            child = representation.children[name]
+            for row in (
+                model.objects.filter(assessment_id__in=ids)
+                .order_by(*ordering)
+                .values("assessment_id", *child.columns, **child.expressions)
+            ):
+                nested[row["assessment_id"]].setdefault(name, []).append(child(row))
+    return [representation(row, nested[row["id"]]) for row in rows]
+
+
 class EnterpriseRefSerializer(serializers.Serializer):
     tax_code = serializers.CharField(max_length=20, help_text="10 digits, or 10+3 for a branch")
     name = serializers.CharField(
@@ -118,17 +163,55 @@ class AssessmentWriteSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness of (centre, external_id) is answered with 409, not a field error
 
 
+class BatchSerializer(serializers.Serializer):
+    items = AssessmentWriteSerializer(
+        many=True,
+        min_length=1,
+        max_length=services.BATCH_LIMIT,
+        help_text=f"1 to {services.BATCH_LIMIT} assessments, each as POST /api/v1/assessments/ takes it",
+    )
+
+
+class BatchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    url = serializers.CharField(help_text="Path of the new assessment")
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Number of assessments created")
+    results = BatchItemSerializer(many=True, help_text="One per item, in the order sent")
+
+
+def _already_exists(conflicts: list[tuple[str, str, int]]) -> Response:
+    """409 naming each existing record: ``(attr, external_id, id)``; Location of the first."""
+    return Response(
+        {
+            "type": "client_error",
+            "errors": [
+                {
+                    "code": "already_exists",
+                    "attr": attr,
+                    "detail": _("This centre already submitted external_id %(id)s: update it at %(url)s.")
+                    % {"id": external_id, "url": f"/api/v1/assessments/{pk}/"},
+                }
+                for attr, external_id, pk in conflicts
+            ],
+        },
+        status=status.HTTP_409_CONFLICT,
+        headers={"Location": f"/api/v1/assessments/{conflicts[0][2]}/"},
+    )
+
+
 class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why: the centre sees it and corrects")
 
 
 class AssessmentApiFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(
-        field_name="start_date", lookup_expr="year", min_value=2000, max_value=2100
-    )
-    unit = django_filters.NumberFilter(field_name="enterprise__unit")
-    sector = django_filters.NumberFilter(field_name="enterprise__sector")
-    centre = django_filters.NumberFilter(field_name="centre")
+    year = IntegerFilter(field_name="start_date", lookup_expr="year", min_value=2000, max_value=2100)
+    unit = IdFilter(field_name="enterprise__unit")
+    sector = IdFilter(field_name="enterprise__sector")
+    centre = IdFilter(field_name="centre")
     modified_since = ModifiedSinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
@@ -160,6 +243,13 @@ class AssessmentViewSet(
             "baseline", "waste_streams", Prefetch("options", queryset=CPOption.objects.order_by("number"))
         )
 
+    def list(self, request, *args, **kwargs):
+        """The same rows as ``AssessmentSerializer`` gives, built from ``.values()`` (a list page
+        is read far more often than anything else; see docs/PERFORMANCE.md)."""
+        queryset = self.filter_queryset(assessments_for(request.user))
+        page = self.paginate_queryset(assessment_rows(queryset))
+        return self.get_paginated_response(represent_assessment_rows(page))
+
     def get_serializer_class(self):
         return (
             AssessmentWriteSerializer
@@ -172,9 +262,10 @@ class AssessmentViewSet(
         return pghistory.context(source="api", api_key=key.prefix if key else None)
 
     def _answer(self, assessment, status_code):
-        fresh = self.get_queryset().get(pk=assessment.pk)
+        rows = assessment_rows(assessments_for(self.request.user).filter(pk=assessment.pk))
+        (row,) = represent_assessment_rows(list(rows))
         return Response(
-            AssessmentSerializer(fresh, context={"request": self.request}).data,
+            row,
             status=status_code,
             headers={"Location": f"/api/v1/assessments/{assessment.pk}/"},
         )
@@ -197,23 +288,7 @@ class AssessmentViewSet(
             .first()
         )
         if centre_id and existing is not None:
-            return Response(
-                {
-                    "type": "client_error",
-                    "errors": [
-                        {
-                            "code": "already_exists",
-                            "attr": "external_id",
-                            "detail": _(
-                                "This centre already submitted external_id %(id)s: update it at %(url)s."
-                            )
-                            % {"id": data["external_id"], "url": f"/api/v1/assessments/{existing.pk}/"},
-                        }
-                    ],
-                },
-                status=status.HTTP_409_CONFLICT,
-                headers={"Location": f"/api/v1/assessments/{existing.pk}/"},
-            )
+            return _already_exists([("external_id", data["external_id"], existing.pk)])
         ref = data.pop("enterprise")
         children = {name: data.pop(name, []) for name in ("baseline", "waste_streams", "options")}
         # One transaction: an enterprise registered for a submission that is then refused is undone.
@@ -238,6 +313,36 @@ class AssessmentViewSet(
                 by=user, data={**data, "enterprise": enterprise}, **children
             )
         return self._answer(assessment, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        request=BatchSerializer,
+        responses={201: BatchResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="batch")
+    @idempotent
+    def batch(self, request):
+        """Create up to 1,000 assessments in one call, all or nothing: every error of every item
+        is answered at once with its path (``items[12].options[2].investment_vnd``); an
+        ``external_id`` the centre already used answers 409 for each such item."""
+        serializer = BatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        items = [dict(item) for item in serializer.validated_data["items"]]
+        try:
+            with transaction.atomic(), self._audit():
+                ids = services.record_assessment_batch(by=request.user, items=items)
+        except services.ExternalIdConflict as exc:
+            return _already_exists([(f"items[{i}].external_id", ext, pk) for i, ext, pk in exc.conflicts])
+        return Response(
+            {
+                "created": len(ids),
+                "results": [
+                    {"id": pk, "external_id": item["external_id"], "url": f"/api/v1/assessments/{pk}/"}
+                    for pk, item in zip(ids, items, strict=True)
+                ],
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=AssessmentWriteSerializer, responses={200: AssessmentSerializer})
     def update(self, request, *args, **kwargs):
@@ -380,7 +485,7 @@ class DeletionSerializer(serializers.ModelSerializer):
 
 class DeletionFilter(django_filters.FilterSet):
     modified_since = ModifiedSinceFilter(field_name="deleted_at", lookup_expr="gte")
-    centre = django_filters.NumberFilter(field_name="centre")
+    centre = IdFilter(field_name="centre")
 
     class Meta:
         model = DeletedAssessment

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.bulk import copy_insert
 from common.errors import StateError
 from provinces.services import ensure_unit_accepts_new_data
 
@@ -104,6 +105,25 @@ def check_may_edit(*, by, assessment: Assessment) -> None:
         raise PermissionDenied(_("A province edits only the assessments it funded."))
 
 
+def _full_clean(instance) -> None:
+    """``full_clean`` without asking the database to evaluate each check constraint (a query
+    each): the rules behind them are checked in Python by ``validation`` (and the database still
+    enforces them); unique constraints are still checked, for their message."""
+    from django.db.models import UniqueConstraint
+
+    instance.full_clean(validate_constraints=False)
+    errors = {}
+    for constraint in instance._meta.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            try:
+                constraint.validate(type(instance), instance)
+            except ValidationError as exc:
+                for field, messages in exc.update_error_dict({}).items():
+                    errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _children(assessment, model, fields, rows):
     objects = []
     for row in rows:
@@ -163,7 +183,7 @@ def record_assessment(
     assessment = Assessment(
         **data, created_by=_user_or_none(by), is_sandbox=bool(getattr(by, "is_sandbox", False))
     )
-    assessment.full_clean()
+    _full_clean(assessment)
     assessment.save()
     _write_children(assessment, baseline, waste_streams, options)
     return assessment
@@ -312,6 +332,140 @@ def clear_sandbox(*, by) -> int:
     sandbox.delete()
     DeletedAssessment.objects.filter(centre_id=by.centre_id, is_sandbox=True).delete()
     return count
+
+
+BATCH_LIMIT = 1000
+
+
+class ExternalIdConflict(StateError):
+    """Items of a batch whose ``external_id`` the centre already used: ``conflicts`` lists
+    ``(index in the batch, external_id, id of the existing assessment)``."""
+
+    def __init__(self, conflicts: list[tuple[int, str, int]]):
+        super().__init__(_("Some assessments of the batch were already submitted."), code="already_exists")
+        self.conflicts = conflicts
+
+
+@transaction.atomic
+def record_assessment_batch(*, by, items: list[dict]) -> list[int]:
+    """Create up to BATCH_LIMIT assessments of the caller's centre at once, all or nothing; return
+    their ids in the order given.
+
+    ``items`` are submissions as ``record_assessment`` takes them, except that ``enterprise`` is a
+    reference ``{"tax_code", "name", "unit", "sector"}`` (a registered enterprise is used as is).
+    Every error of every item is collected first and raised together, keyed by its path
+    (``items.12.options.2.investment_vnd``); an ``external_id`` the centre already used raises
+    ExternalIdConflict. Rows go in with COPY (the audit triggers fire as for any insert) and the
+    derived figures are computed in one statement."""
+    from enterprises.models import Enterprise
+    from enterprises.services import find_or_create_for_assessment
+    from enterprises.taxcode import clean_tax_code
+
+    if not getattr(by, "is_centre_user", False):
+        raise PermissionDenied(_("Only a centre submits a batch of its assessments."))
+    if len(items) > BATCH_LIMIT:
+        raise ValidationError({"items": [_("At most %(n)d assessments per batch.") % {"n": BATCH_LIMIT}]})
+    is_sandbox = bool(getattr(by, "is_sandbox", False))
+    errors: dict = {}
+    children = []
+    for i, item in enumerate(items):
+        baseline, waste_streams, options = (
+            list(item.get("baseline") or []),
+            list(item.get("waste_streams") or []),
+            list(item.get("options") or []),
+        )
+        children.append((baseline, waste_streams, options))
+        for field, messages in collect_errors(item, baseline, waste_streams, options).items():
+            errors[f"items.{i}.{field}"] = messages
+
+    # Enterprises: the registered ones in one query; a new one is registered as a single
+    # submission would (the transaction undoes it if the batch is refused).
+    codes: dict[int, str] = {}
+    for i, item in enumerate(items):
+        try:
+            codes[i] = clean_tax_code(item["enterprise"]["tax_code"])
+        except ValidationError as exc:
+            errors[f"items.{i}.enterprise.tax_code"] = exc.messages
+    registered = {
+        e.tax_code: e
+        for e in Enterprise.objects.select_related("unit").filter(tax_code__in=set(codes.values()))
+    }
+    enterprises: dict[int, Enterprise] = {}
+    for i, code in codes.items():
+        if code not in registered:
+            ref = items[i]["enterprise"]
+            try:
+                registered[code] = find_or_create_for_assessment(
+                    by=by,
+                    tax_code=code,
+                    name=ref.get("name", ""),
+                    unit_code=ref.get("unit", ""),
+                    sector_code=ref.get("sector", ""),
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    errors[f"items.{i}.{field}"] = messages
+                continue
+        enterprises[i] = registered[code]
+    ceased: dict[int, list] = {}
+    for i, enterprise in enterprises.items():
+        if enterprise.unit_id not in ceased:
+            try:
+                ensure_unit_accepts_new_data(enterprise.unit)
+                ceased[enterprise.unit_id] = []
+            except ValidationError as exc:
+                ceased[enterprise.unit_id] = exc.messages
+        if ceased[enterprise.unit_id]:
+            errors[f"items.{i}.enterprise"] = ceased[enterprise.unit_id]
+
+    first_of: dict[str, int] = {}
+    for i, item in enumerate(items):
+        external_id = item["external_id"]
+        if external_id in first_of:
+            errors.setdefault(f"items.{i}.external_id", []).append(
+                _("external_id %(id)s is already used by items[%(first)d] of this batch.")
+                % {"id": external_id, "first": first_of[external_id]}
+            )
+        else:
+            first_of[external_id] = i
+    if errors:
+        raise ValidationError(errors)
+    existing = dict(
+        Assessment.objects.filter(
+            centre_id=by.centre_id, is_sandbox=is_sandbox, external_id__in=list(first_of)
+        ).values_list("external_id", "pk")
+    )
+    if existing:
+        raise ExternalIdConflict(
+            [(first_of[ext], ext, pk) for ext, pk in sorted(existing.items(), key=lambda e: first_of[e[0]])]
+        )
+
+    created_by = _user_or_none(by)
+    assessments = [
+        Assessment(
+            **{k: v for k, v in item.items() if k in ASSESSMENT_FIELDS and k not in ("enterprise", "centre")},
+            enterprise=enterprises[i],
+            centre_id=by.centre_id,
+            created_by=created_by,
+            is_sandbox=is_sandbox,
+        )
+        for i, item in enumerate(items)
+    ]
+    ids = copy_insert(assessments, returning="id")
+    for model, fields, position in (
+        (BaselineConsumption, BASELINE_FIELDS, 0),
+        (WasteStream, WASTE_FIELDS, 1),
+        (CPOption, OPTION_FIELDS, 2),
+    ):
+        copy_insert(
+            [
+                model(assessment_id=pk, **{f: row[f] for f in fields if f in row})
+                for pk, kids in zip(ids, children, strict=True)
+                for row in kids[position]
+            ]
+        )
+    refresh_option_derivations(assessment_ids=ids)
+    return ids
 
 
 REFRESH_SQL = """

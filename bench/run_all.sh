@@ -9,7 +9,7 @@ export DEBUG=1
 .venv/bin/python bench/enterprise_list.py --n "$n" --out "$tmp/1.md"
 .venv/bin/python bench/assessment_import.py --n "$n" --out "$tmp/2.md"
 .venv/bin/python bench/export.py --n "$n" --repeat 3 --out "$tmp/3.md"
-.venv/bin/python bench/api.py --n 1000 --submissions 200 --out "$tmp/4.md"
+.venv/bin/python bench/api.py --n 1000 --requests 400 --out "$tmp/4.md"
 .venv/bin/python bench/rollup.py --n "$n" --repeat 3 --out "$tmp/5.md"
 .venv/bin/python bench/dashboard.py --many 1000000 --out "$tmp/6.md"
 {

@@ -1,7 +1,7 @@
 import django_filters
 from rest_framework import permissions, serializers, viewsets
 
-from common.api import ModifiedSinceFilter
+from common.api import IdFilter, ModifiedSinceFilter
 
 from . import selectors
 from .models import Centre, Enterprise, Sector
@@ -30,7 +30,7 @@ class CentreSerializer(serializers.ModelSerializer):
 
 
 class CentreFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit")
+    unit = IdFilter(field_name="unit")
 
     class Meta:
         model = Centre
@@ -80,8 +80,8 @@ class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Name or tax code, diacritics ignored")
     modified_since = ModifiedSinceFilter(field_name="updated_at", lookup_expr="gte")
 
-    unit = django_filters.NumberFilter(field_name="unit")
-    sector = django_filters.NumberFilter(field_name="sector")
+    unit = IdFilter(field_name="unit")
+    sector = IdFilter(field_name="sector")
 
     class Meta:
         model = Enterprise

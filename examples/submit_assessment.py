@@ -7,8 +7,13 @@ Standard library only (Python 3.11+). Copy it and adapt build_payload() to your 
     python3 submit_assessment.py                 # build the example payload and submit it
     python3 submit_assessment.py --file payload.json --lang en
     python3 submit_assessment.py --broken        # see how validation errors are reported
+    python3 submit_assessment.py --no-submit     # create (or find) it, but leave it as a draft
 
-Exit codes: 0 created / replayed / already exists, 1 rejected (4xx), 2 gave up (network or 5xx).
+After creating the assessment (a draft), the client submits it for the ministry's review with
+POST /api/v1/assessments/{id}/submit/ (its own Idempotency-Key) and prints its status.
+
+Exit codes: 0 created / replayed / already exists (and submitted, or already under review),
+1 rejected (4xx), 2 gave up (network or 5xx).
 """
 
 import argparse
@@ -89,6 +94,12 @@ def idempotency_key(base_url: str, external_id: str, body: bytes) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, base_url + external_id + hashlib.sha256(body).hexdigest()))
 
 
+def get(url: str, headers: dict) -> dict:
+    request = urllib.request.Request(url, headers=headers, method="GET")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
 def post(url: str, body: bytes, headers: dict):
     """POST with retries on network errors, 429, 5xx and "still in flight" 409: exponential backoff
     (1, 2, 4, 8 s) or the server's Retry-After. Returns (status, headers, parsed JSON body)."""
@@ -125,6 +136,7 @@ def main() -> int:
     parser.add_argument("--external-id", default="EXAMPLE-2024-001", help="your reference for the example")
     parser.add_argument("--broken", action="store_true", help="send a deliberately invalid payload")
     parser.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of error messages")
+    parser.add_argument("--no-submit", action="store_true", help="create it but do not submit it for review")
     args = parser.parse_args()
 
     api_key = os.environ.get("SXSH_API_KEY")
@@ -157,15 +169,51 @@ def main() -> int:
         replayed = headers.get("Idempotent-Replayed") == "true"
         note = " (replay: already submitted with this key, nothing was duplicated)" if replayed else ""
         print(f"Created assessment {answer['id']} at {base_url}{location}{note}")
-        return 0
-    errors = (answer or {}).get("errors", []) if isinstance(answer, dict) else []
-    if status == 409 and location:  # this external_id already exists: update it with PATCH instead
+    elif status == 409 and location:  # this external_id already exists: update it with PATCH instead
         print(f"Assessment {payload['external_id']} already exists at {base_url}{location}")
+    else:
+        print_errors(status, answer)
+        return 1
+    if args.no_submit:
         return 0
+    return submit_for_review(base_url, location, key, auth_headers(api_key, args.lang))
+
+
+def auth_headers(api_key: str, lang: str) -> dict:
+    return {"Authorization": f"Api-Key {api_key}", "Accept": "application/json", "Accept-Language": lang}
+
+
+def print_errors(status: int, answer) -> None:
+    errors = (answer or {}).get("errors", []) if isinstance(answer, dict) else []
     print(f"Rejected: HTTP {status} ({(answer or {}).get('type', 'unknown')})", file=sys.stderr)
     for error in errors:  # every error, with its field path, e.g. options[1].category
         print(f"  {error.get('attr') or '(whole request)'}: {error.get('detail')}", file=sys.stderr)
-    return 1
+
+
+def submit_for_review(base_url: str, location: str, create_key: str, headers: dict) -> int:
+    """POST …/submit/: the draft goes to the ministry. Its own Idempotency-Key, derived from the
+    creation's, so that a retry (or a second run of the same submission) replays instead of
+    submitting twice. Then read the assessment back and print its status."""
+    url = f"{base_url}{location}submit/"
+    key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{create_key}:submit"))
+    status, _headers, answer = post(url, b"", {**headers, "Idempotency-Key": key})
+    errors = (answer or {}).get("errors", []) if isinstance(answer, dict) else []
+    if status == 200:
+        note = " (replay)" if _headers.get("Idempotent-Replayed") == "true" else ""
+        print(f"Submitted for review{note}.")
+    elif status == 409 and any(e.get("code") == "invalid_state" for e in errors):
+        print(f"Not submitted again: {errors[0].get('detail')}")
+    else:
+        print_errors(status, answer)
+        return 1
+    current = get(f"{base_url}{location}", headers)
+    line = f"Status now: {current['status']}"
+    if current.get("submitted_at"):
+        line += f" (submitted at {current['submitted_at']})"
+    if current.get("return_reason"):
+        line += f"; returned because: {current['return_reason']}"
+    print(line)
+    return 0
 
 
 if __name__ == "__main__":

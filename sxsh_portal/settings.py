@@ -250,9 +250,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.api.StableCursorPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["common.api.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["common.api.ORJSONRenderer"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["common.api.FixedWindowThrottle"],
 }
@@ -286,6 +286,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
+# Webhooks to http:// and private addresses: development and tests only (default: DEBUG).
+WEBHOOKS_ALLOW_INSECURE = env.bool("WEBHOOKS_ALLOW_INSECURE", default=DEBUG)
+# A batch of 1,000 assessments with their options is a few megabytes of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Requests per minute: per centre API key, per signed-in user, per address for anonymous callers.
 API_RATE_LIMITS = {
     "key": env.int("API_RATE_LIMIT_KEY", default=120),
@@ -323,6 +327,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=env.int("SXSH_REMINDER_INTERVAL_HOURS", default=24)),
     },
     "nightly-rollup": {"task": "indicators.nightly_rollup", "schedule": crontab(hour=1, minute=30)},
+    "webhook-deliveries-due": {"task": "webhooks.sweep_due_deliveries", "schedule": timedelta(minutes=1)},
 }
 # Test only: seconds the rollup sleeps between its steps, so that a test can kill a worker mid-run.
 SXSH_ROLLUP_STEP_SLEEP = env.float("SXSH_ROLLUP_STEP_SLEEP", default=0)

@@ -28,6 +28,10 @@ MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = 30  # then 60, 120, ... : the eight attempts span about an hour
 BACKOFF_MAX_SECONDS = 60 * 60
 CONNECT_TIMEOUT, READ_TIMEOUT = 3, 5
+# With a broker, Celery sends the retries itself: the sweep takes over only a delivery whose retry
+# is this late (its task was lost). In process there is no later retry, the sweep sends them all.
+SWEEP_GRACE = datetime.timedelta(minutes=15)
+SWEEP_BATCH = 500
 EXCERPT_CHARS = 500
 USER_AGENT = "SXSH-Portal-Webhooks/1"
 
@@ -240,6 +244,37 @@ def redeliver(*, by, delivery: WebhookDelivery) -> WebhookDelivery:
     )
     _send_on_commit([again.pk])
     return again
+
+
+def _tasks_in_process() -> bool:
+    from sxsh_portal.celery import app
+
+    return bool(app.conf.get("tasks_in_process"))
+
+
+def due_deliveries(*, now=None):
+    """Deliveries that should have been attempted by ``now`` and that no task will attempt: all
+    those due when tasks run in process (a failed attempt there is not retried by Celery); with a
+    broker, those late by more than SWEEP_GRACE (pending ones whose task was lost, too)."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    late = now if _tasks_in_process() else now - SWEEP_GRACE
+    return WebhookDelivery.objects.filter(
+        Q(status=WebhookDelivery.Status.RETRYING, next_attempt_at__lte=late)
+        | Q(status=WebhookDelivery.Status.PENDING, created_at__lte=now - SWEEP_GRACE)
+    ).order_by("next_attempt_at", "id")
+
+
+def sweep_due_deliveries(*, now=None) -> int:
+    """Send (one attempt each) up to SWEEP_BATCH due deliveries; returns how many were sent.
+    Celery beat runs it every minute (``webhooks.sweep_due_deliveries``)."""
+    from .tasks import deliver
+
+    ids = list(due_deliveries(now=now).values_list("pk", flat=True)[:SWEEP_BATCH])
+    for delivery_id in ids:
+        deliver.delay(delivery_id)
+    return len(ids)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

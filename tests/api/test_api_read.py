@@ -114,3 +114,62 @@ def test_the_schema_is_valid_and_the_docs_are_served_offline(client):
     redoc = client.get("/api/redoc/").content.decode()
     assert "/static/drf_spectacular_sidecar/redoc/" in redoc
     assert client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0.5", "-1", "0", "abc", "1e3"])
+@pytest.mark.parametrize(
+    "path,name",
+    [
+        ("/api/v1/assessments/", "unit"),
+        ("/api/v1/assessments/", "sector"),
+        ("/api/v1/assessments/", "centre"),
+        ("/api/v1/enterprises/", "unit"),
+        ("/api/v1/centres/", "unit"),
+        ("/api/v1/deletions/", "centre"),
+    ],
+)
+def test_id_filters_refuse_what_is_not_an_id(key_for, centre, path, name, value):
+    response = key_for(centre).get(path, {name: value})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"] == "validation_error" and [e["attr"] for e in body["errors"]] == [name]
+
+
+def test_year_is_a_whole_number(key_for, centre, make_assessment):
+    make_assessment()
+    client = key_for(centre)
+    assert client.get("/api/v1/assessments/", {"year": "2024.5"}).status_code == 400
+    assert len(client.get("/api/v1/assessments/", {"year": "2024"}).json()["results"]) == 1
+    assert client.get("/api/v1/assessments/", {"unit": "999999"}).json()["results"] == []
+
+
+@pytest.mark.parametrize("value", ["0.5", "-1", "0", "abc"])
+def test_page_size_must_be_a_whole_number_from_1(key_for, centre, value):
+    response = key_for(centre).get("/api/v1/assessments/", {"page_size": value})
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == ["page_size"]
+
+
+def test_a_page_size_above_500_is_capped(key_for, centre, make_assessment):
+    assert key_for(centre).get("/api/v1/assessments/", {"page_size": "100000"}).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"modified_since": ""}, {"unit": ""}, {"modified_since": "yesterday"}])
+def test_a_filter_sent_empty_or_malformed_is_refused(key_for, centre, params):
+    response = key_for(centre).get("/api/v1/assessments/", params)
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == list(params)
+
+
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("/api/v1/assessments/", {"kind": ""}),
+        ("/api/v1/centres/", {"kind": ""}),
+        ("/api/v1/units/", {"generation": ""}),
+    ],
+)
+def test_an_enumeration_sent_empty_is_refused(key_for, centre, path, params):
+    response = key_for(centre).get(path, params)
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == list(params)

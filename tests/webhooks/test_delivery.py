@@ -1,9 +1,12 @@
 """Events posted when the ministry reviews an assessment: signed, retried, logged, after commit."""
 
+import datetime
+import time
 import uuid
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assessments import services as assessment_services
@@ -78,11 +81,25 @@ def test_a_return_through_the_api_posts_the_reason(
     assert receiver.requests[0]["headers"]["X-SXSH-Event"] == "assessment.returned"
 
 
+def sweep_after(seconds):
+    """The periodic sweep, run ``seconds`` from now."""
+    return services.sweep_due_deliveries(now=timezone.now() + datetime.timedelta(seconds=seconds))
+
+
 def test_a_failing_receiver_is_retried_until_it_answers(
     users, submitted, endpoint, receiver, verify_signature, django_capture_on_commit_callbacks
 ):
     receiver.codes = [500, 503, 200]
     accept(users, submitted, django_capture_on_commit_callbacks)
+    # In process (no broker) the review makes one attempt and leaves the rest to the sweep.
+    assert len(receiver.requests) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("retrying", 1, 500)
+    assert sweep_after(10) == 0 and len(receiver.requests) == 1  # not due yet (30 s backoff)
+    assert sweep_after(31) == 1 and len(receiver.requests) == 2
+    assert WebhookDelivery.objects.get().status == "retrying"
+    assert sweep_after(31) == 0  # the next one waits 60 s
+    assert sweep_after(61) == 1
     assert len(receiver.requests) == 3
     assert len({r["headers"]["X-SXSH-Delivery"] for r in receiver.requests}) == 1  # one delivery, 3 tries
     assert all(
@@ -91,6 +108,7 @@ def test_a_failing_receiver_is_retried_until_it_answers(
     )
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("succeeded", 3, 200)
+    assert sweep_after(10**6) == 0
 
 
 def test_a_receiver_that_keeps_failing_gets_the_maximum_number_of_attempts(
@@ -98,11 +116,45 @@ def test_a_receiver_that_keeps_failing_gets_the_maximum_number_of_attempts(
 ):
     receiver.codes = [500]
     accept(users, submitted, django_capture_on_commit_callbacks)
+    for _ in range(services.MAX_ATTEMPTS + 2):
+        sweep_after(services.BACKOFF_MAX_SECONDS + 1)
     delivery = WebhookDelivery.objects.get()
     assert len(receiver.requests) == services.MAX_ATTEMPTS == delivery.attempts
     assert (
         delivery.status == "failed" and delivery.response_status == 500 and delivery.next_attempt_at is None
     )
+
+
+def test_in_process_a_slow_failing_receiver_does_not_hold_the_review(
+    users, submitted, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    receiver.codes = [503]
+    start = time.monotonic()
+    accept(users, submitted, django_capture_on_commit_callbacks)
+    assert time.monotonic() - start < 3 and len(receiver.requests) == 1
+
+
+def test_with_a_broker_the_sweep_leaves_retries_to_celery_unless_they_are_late(
+    users, submitted, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    from sxsh_portal.celery import app
+
+    receiver.codes = [500]
+    accept(users, submitted, django_capture_on_commit_callbacks)
+    app.conf.tasks_in_process = False
+    try:
+        assert services.due_deliveries(now=timezone.now() + datetime.timedelta(seconds=31)).count() == 0
+        late = timezone.now() + services.SWEEP_GRACE + datetime.timedelta(seconds=31)
+        assert list(services.due_deliveries(now=late)) == [WebhookDelivery.objects.get()]
+    finally:
+        app.conf.tasks_in_process = True
+
+
+def test_the_sweep_runs_every_minute(settings):
+    [entry] = [
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "webhooks.sweep_due_deliveries"
+    ]
+    assert entry["schedule"] == datetime.timedelta(minutes=1)
 
 
 def test_a_client_error_is_not_retried(
