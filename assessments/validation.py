@@ -87,6 +87,26 @@ def validate_waste_stream(data: dict) -> dict:
     return errors
 
 
+MAX_PAYBACK_YEARS = 1000  # investment over a thousand years of savings: the figures are mistyped
+
+
+def _check_payback(errors, investment, savings) -> None:
+    try:
+        investment, savings = Decimal(investment or 0), Decimal(savings or 0)
+    except (ArithmeticError, TypeError, ValueError):
+        return  # the amounts' own checks report it
+    if savings > 0 and investment > 0 and investment / savings > MAX_PAYBACK_YEARS:
+        _add(
+            errors,
+            "annual_savings_vnd",
+            _(
+                "A payback of over %(years)s years is not plausible: check the investment and the annual "
+                "savings (both in đồng, the savings per year)."
+            )
+            % {"years": MAX_PAYBACK_YEARS},
+        )
+
+
 def validate_option(data: dict, *, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     errors: dict = {}
@@ -95,6 +115,7 @@ def validate_option(data: dict, *, today: datetime.date | None = None) -> dict:
     for field in SAVING_FIELDS:
         _check_amount(errors, field, data.get(field), MAX_QUANTITY)
     _check_date(errors, "implemented_on", data.get("implemented_on"), today)
+    _check_payback(errors, data.get("investment_vnd"), data.get("annual_savings_vnd"))
     if data.get("implemented_on") and data.get("status") != "implemented":
         _add(errors, "implemented_on", _("Only an implemented option has an implementation date."))
     return errors

@@ -208,3 +208,12 @@ def test_a_replay_keeps_the_location(key_for, centre):
     first = post(client, payload(), key="loc-1")
     again = post(client, payload(), key="loc-1")
     assert again["Location"] == first["Location"]
+
+
+def test_an_absurd_payback_answers_400_at_its_path_not_a_server_error(key_for, centre):
+    body = payload()
+    body["options"][0].update({"investment_vnd": 10**12, "annual_savings_vnd": 7})
+    response = post(key_for(centre), body)
+    assert response.status_code == 400, response.content
+    assert [e["attr"] for e in response.json()["errors"]] == ["options[0].annual_savings_vnd"]
+    assert not Assessment.objects.exists()
