@@ -10,7 +10,7 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost
     python manage.py compilemessages --ignore=.venv -v 0 \
  && SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput -v 0
-RUN useradd --create-home portal && chown -R portal /app
+RUN useradd --create-home portal && mkdir -p /data/media && chown -R portal /app /data
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "sxsh_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--max-requests", "1000", "--max-requests-jitter", "100", "--access-logfile", "-"]

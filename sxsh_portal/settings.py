@@ -238,7 +238,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Uploads: no request body above this size reaches a view (files are also checked per field).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+# 20 MB: a partner API batch of 1,000 assessments with their options fits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
@@ -288,8 +289,6 @@ SPECTACULAR_SETTINGS = {
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 # Webhooks to http:// and private addresses: development and tests only (default: DEBUG).
 WEBHOOKS_ALLOW_INSECURE = env.bool("WEBHOOKS_ALLOW_INSECURE", default=DEBUG)
-# A batch of 1,000 assessments with their options is a few megabytes of JSON.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Requests per minute: per centre API key, per signed-in user, per address for anonymous callers.
 API_RATE_LIMITS = {
     "key": env.int("API_RATE_LIMIT_KEY", default=120),

@@ -140,6 +140,6 @@ def test_check_deploy_with_production_settings_reports_nothing():
 
 
 def test_upload_limits_are_set():
-    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 10 * 1024 * 1024
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 20 * 1024 * 1024
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 5 * 1024 * 1024
     assert settings.SXSH_PLAN_FILE_MAX_MB <= 20
