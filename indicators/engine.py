@@ -195,7 +195,8 @@ WITH agg AS (
         AND a.dimension_value = k.dimension_value AND a.year = y.year
 )
 SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
-       CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL, CASE WHEN nation = 0 THEN NULLIF(region_id, 0) END, NULL,
+       CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL,
+       CASE WHEN nation = 0 THEN NULLIF(region_id, 0) END, NULL,
        dimension, dimension_value, year, v,
        SUM(f) OVER (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER
            BY year)
