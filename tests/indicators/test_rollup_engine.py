@@ -116,7 +116,9 @@ def independent_checks(values):
     assert values[("savings_vnd", last, True, 34, "nation", None, None, "", "")]["value"] == savings
 
 
-@settings(max_examples=2, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=2, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(min_value=0, max_value=10**6))
 def test_national_is_the_sum_of_its_units_in_both_views(seed):
     with transaction.atomic():
