@@ -273,3 +273,20 @@ def test_catalogue_is_idempotent_and_keeps_ministry_edits():
     for ind in Indicator.objects.exclude(method="survey"):
         assert ind.metric in METRICS and (not ind.denominator_metric or ind.denominator_metric in METRICS)
         assert set(ind.dimensions) <= set(METRICS[ind.metric].dimensions), ind.code
+
+
+def test_a_refresh_after_the_unlogged_facts_were_lost_runs_in_full():
+    """A server crash empties the unlogged facts table: the next refresh must not publish values
+    built from the refreshed unit's facts alone."""
+    from django.db import connection
+
+    from tests.factories import unit
+
+    make_records(13, enterprises=4, assessments=8, options=8)
+    full_run()
+    values = published()
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE indicators_rollupfact")
+    refresh = full_run(units=[unit("48").pk])
+    assert refresh.status == "done"
+    assert published() == values
