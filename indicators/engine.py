@@ -156,9 +156,9 @@ WITH agg AS (
     LEFT JOIN agg a ON a.metric = mt.metric AND a.generation = p.generation AND a.place_id = p.id AND
         a.year = y.year
 )
-SELECT metric, generation, 'unit'::varchar(6) AS level, place_id::bigint AS pk, place_id AS unit_id,
-       NULL::bigint AS region_id, region_id AS unit_region, ''::varchar(20) AS dimension,
-       ''::varchar(40) AS dimension_value, year,
+SELECT metric COLLATE "C" AS metric, generation, 'unit'::varchar(6) AS level, place_id::bigint AS pk,
+       place_id AS unit_id, NULL::bigint AS region_id, region_id AS unit_region,
+       ''::varchar(20) COLLATE "C" AS dimension, ''::varchar(40) COLLATE "C" AS dimension_value, year,
        v, CASE WHEN kind = 'stock' THEN v
                ELSE SUM(f) OVER (PARTITION BY metric, generation, place_id ORDER BY year) END AS c
 FROM dense
@@ -177,9 +177,8 @@ GROUP BY GROUPING SETS ((metric, generation, year, unit_region), (metric, genera
 _SLICES_UP = """
 INSERT INTO rollup_pv
 WITH agg AS (
-    SELECT f.metric, mp.generation, GROUPING(mp.region_id) AS nation, mp.region_id, f.dimension,
-        f.dimension_value,
-           f.year, SUM(f.v) AS v, SUM(f.f) AS f
+    SELECT f.metric, mp.generation, GROUPING(mp.region_id) AS nation, COALESCE(mp.region_id, 0) AS region_id,
+           f.dimension, f.dimension_value, f.year, SUM(f.v) AS v, SUM(f.f) AS f
     FROM indicators_rollupfact f JOIN rollup_map mp ON mp.unit_id = f.unit_id
     WHERE f.dimension <> ''
     GROUP BY GROUPING SETS ((f.metric, mp.generation, mp.region_id, f.dimension, f.dimension_value, f.year),
@@ -192,11 +191,12 @@ WITH agg AS (
     FROM keys k
     JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= k.first_year
     LEFT JOIN agg a ON a.metric = k.metric AND a.generation = k.generation AND a.nation = k.nation
-        AND a.region_id IS NOT DISTINCT FROM k.region_id AND a.dimension = k.dimension
+        AND a.region_id = k.region_id AND a.dimension = k.dimension
         AND a.dimension_value = k.dimension_value AND a.year = y.year
 )
 SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
-       CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL, CASE WHEN nation = 0 THEN region_id END, NULL,
+       CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL,
+       CASE WHEN nation = 0 THEN NULLIF(region_id, 0) END, NULL,
        dimension, dimension_value, year, v,
        SUM(f) OVER (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER
            BY year)
@@ -313,12 +313,18 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
     scope_units = (run.scope or {}).get("units") or []
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        cur.execute("SET LOCAL work_mem = '64MB'")
+        # Derived data, rebuilt from the records by any run: a crash before the WAL reaches the disk
+        # loses at most this run (the previous one stays published), so the commit need not wait.
+        cur.execute("SET LOCAL synchronous_commit = off")
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        cur.execute("SET LOCAL enable_mergejoin = off")  # hash joins: no sorts of wide rows
         if RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.DONE).exists():
             return run  # a duplicate of this task finished it while this one waited for the lock
         published = PublishedRun.objects.select_related("run").filter(pk=1).first()
         years = None
-        if scope_units and published is not None:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM indicators_rollupfact)")
+        have_facts = cur.fetchone()[0]  # the unlogged facts are empty after a crash: run in full
+        if scope_units and published is not None and have_facts:
             family = family_of(scope_units)
             cur.execute("DELETE FROM indicators_rollupfact WHERE unit_id = ANY(%s::bigint[])", [family])
             years = _fill(

@@ -231,24 +231,26 @@ WITH a AS (
     JOIN enterprises_sector s ON s.id = e.sector_id
     LEFT JOIN enterprises_centre c ON c.id = a.centre_id
     WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r} AND {_UNITS.format(col="e.unit_id")}
-), slices AS (
-    SELECT a.*, d.dimension, d.dimension_value
+), per_enterprise AS (
+    -- one row per enterprise, year and slice (so distinct enterprises are counted as rows)
+    SELECT a.enterprise_id, a.unit_id, a.year, d.dimension, d.dimension_value,
+           COUNT(*) AS n,
+           COUNT(*) FILTER (WHERE a.kind = 'quick') AS quick,
+           COUNT(*) FILTER (WHERE a.kind = 'detailed') AS detailed
     FROM a CROSS JOIN LATERAL (VALUES
         ('', ''), ('assessment_kind', a.kind), ('funding_level', a.funding_level),
         ('sector', a.sector), ('size', a.size), ('centre_kind', a.centre_kind)
     ) AS d(dimension, dimension_value)
+    GROUP BY 1, 2, 3, 4, 5
 ), firsts AS (
-    SELECT enterprise_id, dimension, dimension_value, MIN(year) AS first_year
-    FROM slices GROUP BY 1, 2, 3
+    SELECT p.*, p.year = MIN(p.year) OVER (PARTITION BY p.enterprise_id, p.dimension, p.dimension_value)
+        AS first
+    FROM per_enterprise p
 ), grouped AS (
-    SELECT s.unit_id, s.year, s.dimension, s.dimension_value,
-           COUNT(*) AS n,
-           COUNT(*) FILTER (WHERE s.kind = 'quick') AS quick,
-           COUNT(*) FILTER (WHERE s.kind = 'detailed') AS detailed,
-           COUNT(DISTINCT s.enterprise_id) AS enterprises,
-           COUNT(DISTINCT s.enterprise_id) FILTER (WHERE f.first_year = s.year) AS new_enterprises
-    FROM slices s
-    JOIN firsts f USING (enterprise_id, dimension, dimension_value)
+    SELECT unit_id, year, dimension, dimension_value,
+           SUM(n) AS n, SUM(quick) AS quick, SUM(detailed) AS detailed,
+           COUNT(*) AS enterprises, COUNT(*) FILTER (WHERE first) AS new_enterprises
+    FROM firsts
     GROUP BY 1, 2, 3, 4
 )
 SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
@@ -329,11 +331,13 @@ WITH slices AS (
         ('', ''), ('sector', g.sector), ('size', g.size), ('funding_level', g.funding_level)
     ) AS d(dimension, dimension_value)
 ), firsts AS (
-    SELECT enterprise_id, dimension, dimension_value, MIN(year) AS first_year FROM slices GROUP BY 1, 2, 3
+    SELECT s.*, s.year = MIN(s.year) OVER (PARTITION BY s.enterprise_id, s.dimension, s.dimension_value)
+        AS first
+    FROM slices s
 )
-SELECT 'enterprises_applying_cp', s.unit_id, s.year, s.dimension, s.dimension_value,
-       COUNT(*), COUNT(*) FILTER (WHERE f.first_year = s.year)
-FROM slices s JOIN firsts f USING (enterprise_id, dimension, dimension_value)
+SELECT 'enterprises_applying_cp', unit_id, year, dimension, dimension_value,
+       COUNT(*), COUNT(*) FILTER (WHERE first)
+FROM firsts
 GROUP BY 2, 3, 4, 5
 """
 )

@@ -115,7 +115,7 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
     from sxsh_portal.celery import app
     from tests.indicators.rollup_data import make_records
 
-    make_records(5)
+    make_records(5, enterprises=6, assessments=10, options=12)
     clean = engine.execute(RollupRun.objects.create(trigger="manual").pk)
     clean_values = _values(clean.pk)
     assert clean_values
@@ -128,7 +128,7 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
         ),
         "REDIS_URL": redis_url,
         "DEBUG": "1",
-        "SXSH_ROLLUP_STEP_SLEEP": "1.5",
+        "SXSH_ROLLUP_STEP_SLEEP": "0.4",
         "SXSH_CELERY_VISIBILITY_TIMEOUT": "4",
     }
     previous = app.conf.tasks_in_process
