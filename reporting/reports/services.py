@@ -321,7 +321,7 @@ def validate(report: AnnualReport, values: dict | None = None) -> Findings:
     for code, value in values.items():
         f = value.field
         if f.required and value.value is None:
-            findings.error(code, _("This field is required."))
+            findings.error(code, _("This figure is required."))
             continue
         number = value.number
         if number is None or f.type in (ReportField.Type.TEXT, ReportField.Type.BOOLEAN):

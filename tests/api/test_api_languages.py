@@ -37,7 +37,7 @@ def test_drf_messages_in_vietnamese(key_for, centre):
     errors = errors_for(key_for(centre), broken(), "vi")
     assert errors["kind"] == ("required", "Trường này là bắt buộc.")
     assert errors["options[0].investment_vnd"][0] == "invalid"
-    assert errors["options[0].investment_vnd"][1] == "Nhập một số tổng thể."
+    assert errors["options[0].investment_vnd"][1] == "Vui lòng nhập số nguyên."
     assert errors["options[0].electricity_kwh"][1] == "Nhập một số."
     assert errors["options[0].category"] == (
         "invalid_choice",

@@ -37,7 +37,7 @@ def rich(make_assessment, users):
                 implemented_on=datetime.date(2024, 5, 1),
             ),
             option(1, investment_vnd=0, annual_savings_vnd=0),
-            option(3, annual_savings_vnd=7, investment_vnd=1_000_000),
+            option(3, annual_savings_vnd=7_000, investment_vnd=1_000_000),
         ],
     )
     services.update_assessment(
