@@ -5,7 +5,7 @@ import re
 
 import orjson
 from django import forms
-from django_filters import IsoDateTimeFilter, NumberFilter
+from django_filters import BooleanFilter, IsoDateTimeFilter, NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.pagination import CursorPagination
@@ -246,6 +246,35 @@ class _WholeNumberField(_NotEmpty, forms.IntegerField):
 
 class _IsoDateTimeField(_NotEmpty, IsoDateTimeFilter.field_class):
     pass
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    """true or false; anything else (1, 0, yes, an empty value) is an error, not "no filter". A plain
+    text widget: NullBooleanSelect would turn anything it does not know into "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if value is None:
+            return None
+        if text == "true":
+            return True
+        if text == "false":
+            return False
+        from django.utils.translation import gettext
+
+        raise forms.ValidationError(gettext("Enter true or false."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(BooleanFilter):
+    """A yes/no filter that answers 400 to anything but true or false."""
+
+    field_class = _StrictBooleanField
 
 
 class StrictFilterBackend(DjangoFilterBackend):

@@ -6,6 +6,8 @@ anonymous callers national and regional values of public indicators."""
 import django_filters
 from rest_framework import permissions, serializers, viewsets
 
+from common.api import IdFilter, IntegerFilter, StrictBooleanFilter
+
 from . import selectors
 from .models import Dimension, Indicator, IndicatorTarget, IndicatorValue, Level
 
@@ -48,6 +50,8 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class IndicatorFilter(django_filters.FilterSet):
+    headline = StrictBooleanFilter()
+
     class Meta:
         model = Indicator
         fields = ["group", "headline"]
@@ -103,9 +107,9 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
 
 class IndicatorValueFilter(django_filters.FilterSet):
     indicator = django_filters.CharFilter(field_name="indicator__code")
-    year = django_filters.NumberFilter(field_name="year")
-    year_from = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
-    year_to = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+    year = IntegerFilter(field_name="year")
+    year_from = IntegerFilter(field_name="year", lookup_expr="gte")
+    year_to = IntegerFilter(field_name="year", lookup_expr="lte")
     generation = django_filters.TypedChoiceFilter(choices=[(34, "34"), (63, "63")], coerce=int)
     level = django_filters.ChoiceFilter(choices=Level.choices)
     dimension = django_filters.ChoiceFilter(
@@ -113,8 +117,8 @@ class IndicatorValueFilter(django_filters.FilterSet):
         method="filter_dimension",
         help_text="total: the totals; else the slices of one disaggregation",
     )
-    cumulative = django_filters.BooleanFilter()
-    unit = django_filters.NumberFilter(field_name="unit_id")
+    cumulative = StrictBooleanFilter()
+    unit = IdFilter(field_name="unit_id")
     region = django_filters.CharFilter(field_name="region__key")
 
     class Meta:
