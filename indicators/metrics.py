@@ -155,7 +155,6 @@ _metrics = [
     Metric("reports_expected", _("annual reports expected"), "reports", SUM, records="reports"),
 ]
 METRICS: dict[str, Metric] = {m.code: m for m in _metrics}
-METRIC_CHOICES = [(m.code, m.label) for m in _metrics]
 NATIONAL_METRICS = tuple(m.code for m in _metrics if m.national)
 
 

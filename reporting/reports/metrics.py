@@ -65,7 +65,6 @@ _metrics += [
     Metric("savings_co2e_tonnes", _("emissions avoided (t CO2e/year)"), "options", "assessments"),
 ]
 METRICS: dict[str, Metric] = {m.code: m for m in _metrics}
-METRIC_CHOICES = [(m.code, m.label) for m in _metrics]
 
 
 def unit_ids_for(unit) -> list[int]:

@@ -195,9 +195,3 @@ def send_emails(ids: list[int]) -> int:
         sent = get_connection().send_messages(messages) or 0
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
     return sent
-
-
-def unread_count(user) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
