@@ -6,8 +6,8 @@ figure in a file is the figure on the page.
 import csv
 import datetime
 from collections.abc import Callable, Iterator
-from itertools import groupby
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -244,21 +244,28 @@ def _place_sheet(values, members: list[Indicator], label: str, *, level: str, en
         ordering = ("region__order", "region__key", "year")
         sheet = str(label)
         headers = [(_("Key"), "text"), (_("Region"), "text")]
-    fields = [*place_fields, *([region_field] if region_field else []), "year", "indicator_id", "value"]
+    fields = [*place_fields, *([region_field] if region_field else []), "year"]
+    # One row per place and year from the database, the indicators' values in two aligned arrays:
+    # the pivot costs one pass over a few thousand rows instead of one ORM row per value.
     queryset = (
         values.filter(level=level, cumulative=False, indicator_id__in=ids)
+        .values(*fields)
+        .annotate(
+            indicator_ids=ArrayAgg("indicator_id", order_by="indicator_id"),
+            indicator_values=ArrayAgg("value", order_by="indicator_id"),
+        )
         .order_by(*ordering)
-        .values_list(*fields)
+        .values_list(*fields, "indicator_ids", "indicator_values")
         .iterator(chunk_size=2000)
     )
-    n_place = len(fields) - 3
+    width = len(members)
 
     def rows():
-        for key, items in groupby(queryset, key=lambda r: (*r[:n_place], r[n_place])):
-            row = [*key[:n_place], key[n_place], *([None] * len(members))]
-            for item in items:
-                row[n_place + 1 + position[item[n_place + 1]]] = item[n_place + 2]
-            yield tuple(row)
+        for *place, indicator_ids, indicator_values in queryset:
+            cells = [None] * width
+            for indicator_id, value in zip(indicator_ids, indicator_values, strict=True):
+                cells[position[indicator_id]] = value
+            yield (*place, *cells)
 
     columns = [*headers, (_("Year"), "int"), *[(f"{i.code}", "decimal") for i in members]]
     return (sheet, columns, rows())
