@@ -67,7 +67,8 @@ class ReportField(models.Model):
     label_vi = models.CharField(_("label (Vietnamese)"), max_length=300)
     label_en = models.CharField(_("label (English)"), max_length=300)
     type = models.CharField(_("type"), max_length=10, choices=Type.choices)
-    unit = models.CharField(_("unit of measure"), max_length=40, blank=True)
+    unit = models.CharField(_("unit of measure (Vietnamese)"), max_length=40, blank=True)
+    unit_en = models.CharField(_("unit of measure (English)"), max_length=40, blank=True)
     required = models.BooleanField(_("required"), default=False)
     source = models.CharField(
         _("filled from records"),
@@ -98,6 +99,13 @@ class ReportField(models.Model):
     @property
     def label(self) -> str:
         return self.label_en if translation.get_language() == "en" else self.label_vi
+
+    @property
+    def unit_label(self) -> str:
+        """The unit of measure in the reader's language (the Vietnamese one where no English is given)."""
+        if translation.get_language() == "en" and self.unit_en:
+            return self.unit_en
+        return self.unit
 
     @property
     def is_filled(self) -> bool:

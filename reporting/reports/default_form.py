@@ -296,9 +296,29 @@ FIELDS = [
 ]
 
 
+# The English of the units of measure above (ReportField.unit_en).
+UNITS_EN = {
+    "TOE/năm": "TOE/year",
+    "VND": "VND",
+    "VND/năm": "VND/year",
+    "doanh nghiệp": "enterprises",
+    "giải pháp": "options",
+    "kWh/năm": "kWh/year",
+    "m³/năm": "m³/year",
+    "mô hình": "models",
+    "người": "people",
+    "sản phẩm": "products",
+    "sự kiện": "events",
+    "tài liệu": "documents",
+    "tấn CO2e/năm": "t CO2e/year",
+}
+
+
 def create_form(ReportForm, ReportField, *, version=1, name="Báo cáo năm về sản xuất sạch hơn"):
     """Create a form version with the fields above (models passed in, so migrations can call it)."""
     form, created = ReportForm.objects.get_or_create(version=version, defaults={"name": name})
+    # the migration that seeds version 1 runs before ReportField.unit_en exists
+    has_unit_en = any(f.name == "unit_en" for f in ReportField._meta.get_fields())
     if created:
         ReportField.objects.bulk_create(
             ReportField(
@@ -308,6 +328,7 @@ def create_form(ReportForm, ReportField, *, version=1, name="Báo cáo năm về
                 order=i,
                 type=type_,
                 unit=unit,
+                **({"unit_en": UNITS_EN.get(unit, "")} if has_unit_en else {}),
                 required=required,
                 source=source,
                 min_value=lo,

@@ -93,7 +93,7 @@ def report_workbook(report, previous: dict) -> bytes:
         cells = [
             value.field.code,
             value.field.label,
-            value.field.unit,
+            value.field.unit_label,
             value.value,
             previous.get(value.field.code),
             _("yes") if value.filled else "",

@@ -334,7 +334,7 @@ def validate(report: AnnualReport, values: dict | None = None) -> Findings:
             findings.error(
                 code,
                 _("At most %(max)s: check the unit (%(unit)s) and the figure.")
-                % {"max": number_format(f.max_value.normalize()), "unit": f.unit or "-"},
+                % {"max": number_format(f.max_value.normalize()), "unit": f.unit_label or "-"},
             )
     _consistency(values, findings)
     for code, past in history_of(report).items():

@@ -144,7 +144,7 @@ class ReportValuesForm(forms.Form):
                     )
                 field.required = False
                 field.label = f.label
-                field.help_text = f.unit
+                field.help_text = f.unit_label
                 self.fields[f"value_{f.code}"] = field
                 self.initial[f"value_{f.code}"] = self._initial(value)
             self.fields[f"comment_{f.code}"] = forms.CharField(

@@ -306,3 +306,15 @@ def test_a_new_form_version_does_not_change_existing_reports(users, report, form
     report.refresh_from_db()
     assert report.form == form_v1
     assert report.values.get(field__code="cp_staff").field.form == form_v1
+
+
+def test_units_of_measure_follow_the_language_of_the_page(users, report, client_for):
+    """The form's units of measure are data in both languages: "(người)" in Vietnamese, "(people)"
+    in English, on the edit page and the report's page."""
+    vi, en = client_for("province"), client_for("province")
+    en.cookies["django_language"] = "en"
+    for path in (f"/reports/{report.pk}/edit/", f"/reports/{report.pk}/"):
+        vi_page, en_page = vi.get(path).content.decode(), en.get(path).content.decode()
+        assert "(người)" in vi_page and "(people)" not in vi_page, path
+        assert "(people)" in en_page and "(người)" not in en_page, path
+        assert "t CO2e/year" in en_page and "tấn CO2e/năm" in vi_page, path
