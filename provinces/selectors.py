@@ -60,6 +60,27 @@ def map_to_generation(unit: AdministrativeUnit, generation: int) -> list[Adminis
     return predecessors_of(unit)
 
 
+def seat_of(unit: AdministrativeUnit) -> AdministrativeUnit | None:
+    """The unit of the 63 that shows, in the 63 view, what is recorded on ``unit`` of the 34: the
+    predecessor whose code the new unit kept, else the first by code (as the rollup maps it)."""
+    if unit.generation != CURRENT_GENERATION:
+        return None
+    olds = predecessors_of(unit)
+    return next((o for o in olds if o.code == unit.code), olds[0] if olds else None)
+
+
+def unit_ids_counted_on(unit: AdministrativeUnit) -> list[int]:
+    """Ids of the units whose records count in ``unit``'s figures (as the rollup counts them): a
+    unit of the 34 counts its own and its predecessors'; a unit of the 63 its own and, when it is
+    the seat of its successor, what has been recorded on the successor since the reform."""
+    if unit.generation == CURRENT_GENERATION:
+        return [unit.pk, *(o.pk for o in predecessors_of(unit))]
+    successor = unit.successor
+    if successor is not None and seat_of(successor) == unit:
+        return [unit.pk, successor.pk]
+    return [unit.pk]
+
+
 def current_unit_for(unit: AdministrativeUnit) -> AdministrativeUnit:
     """The unit of the 34 that holds ``unit`` (itself if it is current)."""
     return map_to_generation(unit, CURRENT_GENERATION)[0]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Sector
 from provinces.models import AdministrativeUnit
+from provinces.selectors import unit_ids_counted_on
 from reporting.models import CommunicationProduct, Event, Guideline, GuidelineDistribution
 from reporting.models.activities import FIRST_ACTIVITY_DATE
 
@@ -180,7 +181,9 @@ class ActivityFilter(django_filters.FilterSet):
     year = django_filters.TypedChoiceFilter(
         label=_("Year"), choices=_year_choices, coerce=int, field_name="date", lookup_expr="year"
     )
-    unit = django_filters.ModelChoiceFilter(label=_("Province / city"), queryset=_units)
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Province / city"), queryset=_units, method="filter_unit"
+    )
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -189,6 +192,13 @@ class ActivityFilter(django_filters.FilterSet):
             self.filters.pop("unit", None)
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "form-select")
+
+    def filter_unit(self, queryset, name, value):
+        """A unit's records as its figures count them: a unit of the 34 with its predecessors'
+        (the dashboard's drill-down links here)."""
+        if value is None:
+            return queryset
+        return queryset.filter(unit_id__in=unit_ids_counted_on(value))
 
     @property
     def form(self):
