@@ -162,7 +162,7 @@ def test_province_officer_year(setup, login, live_server):
     assert "Ministry: Quyết toán ghi 180 triệu đồng." in page.inner_text("#field-local_budget_vnd")
     click_and_wait(page, "a:has-text('Fill in / edit')")
     assert "Quyết toán ghi 180 triệu đồng." in page.inner_text("#field-local_budget_vnd .review-comment")
-    page.fill("#id_value_local_budget_vnd", "180000000")
+    page.fill("#id_value_local_budget_vnd", "180,000,000")  # grouped the English way
     page.fill("#id_comment_local_budget_vnd", "Corrected from the settled accounts.")
     click_and_wait(page, "button[name=submit]")
     assert "The report was submitted to the ministry." in _alerts(page)
