@@ -7,6 +7,7 @@ the people who act next (after the transaction commits).
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from statistics import median
@@ -15,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 from common.errors import StateError
@@ -139,6 +140,29 @@ def refresh_figures(*, report: AnnualReport) -> int:
     return len(changed)
 
 
+def _typed_number(raw: str) -> str:
+    """A number as a person types it, in the page's language, as Decimal() reads it. Vietnamese
+    writes 1.234.567,5 and English 1,234,567.5: with both separators the later one is the decimal
+    point; a repeated one groups thousands; a single one followed by exactly three digits ("500.000",
+    "1,500") is the language's thousands separator if it is that language's, else the decimal point."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text and "." in text:
+        thousands = "." if text.rfind(",") > text.rfind(".") else ","
+        return text.replace(thousands, "").replace(",", ".")
+    for sep in (",", "."):
+        if text.count(sep) > 1:
+            return text.replace(sep, "")
+    if re.fullmatch(r"[-+]?\d{1,3}[.,]\d{3}", text) and text[-4] == get_format("THOUSAND_SEPARATOR"):
+        return text.replace(text[-4], "")
+    return text.replace(",", ".")
+
+
+def typed_number_text(number: Decimal) -> str:
+    """How a stored number is shown in an input: without grouping, with the language's decimal
+    separator, so that ``_typed_number`` reads it back as the same number in either language."""
+    return format(number.normalize(), "f").replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
 def parse_value(field: ReportField, raw):
     """(number, text, boolean) from what a form or a client sent, or ValidationError with a message."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -154,14 +178,11 @@ def parse_value(field: ReportField, raw):
         if text in ("false", "0", "no", "không", "khong", "off"):
             return None, "", False
         raise ValidationError(_("Answer yes or no."))
-    text = str(raw).strip().replace(" ", "").replace("\u00a0", "")
-    # Vietnamese writes 1.234.567,5; accept that and 1234567.5
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
     try:
-        number = Decimal(text)
+        if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+            number = Decimal(str(raw))
+        else:
+            number = Decimal(_typed_number(str(raw)))
     except InvalidOperation:
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw}) from None
     if not number.is_finite():

@@ -172,7 +172,7 @@ class ReportValuesForm(forms.Form):
         number = value.number
         if value.field.type == ReportField.Type.INTEGER:
             return str(int(number))
-        return format(number.normalize(), "f")
+        return services.typed_number_text(number)
 
     def data_for_service(self) -> dict:
         data = {}

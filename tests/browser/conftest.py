@@ -11,6 +11,10 @@ from tests.conftest import services_required
 
 CHROMIUM = os.environ.get("SXSH_CHROMIUM", "/usr/bin/chromium")
 SCREENS = Path(__file__).resolve().parent.parent.parent / "docs" / "screens"
+VIEWPORT = {"width": 1280, "height": 800}
+# A screenshot shows the whole page up to this height, then only its top: a long form or table would
+# make an unreadable strip.
+SCREENSHOT_MAX_HEIGHT = 1200
 
 
 @pytest.fixture
@@ -44,7 +48,7 @@ def login(browser, live_server):
     """``login(username, password)``: a new page logged in as that user."""
 
     def make(username, password, language="vi"):
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=language)
+        context = browser.new_context(viewport=VIEWPORT, locale=language, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
         watch_csp(page)
@@ -63,16 +67,35 @@ def watch_csp(page):
     page.csp_violations = []
     page.on(
         "console",
-        lambda message: page.csp_violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     return page
 
 
+def click_and_wait(page, selector: str) -> None:
+    """Click something that loads a new page (a link, a form's button) and wait until it has loaded."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def switch_language(page, code: str) -> None:
+    """Use the language buttons of the navigation bar; the same page comes back in ``code``."""
+    click_and_wait(page, f"form[action$='/i18n/setlang/'] button[name=language][value={code}]")
+    assert page.get_attribute("html", "lang") == code
+
+
 def screenshot(page, name: str) -> None:
-    """With SXSH_SCREENSHOTS=1 (``make screens``), keep a screenshot of a main page in docs/screens/."""
+    """With SXSH_SCREENSHOTS=1 (``make screens``), keep a screenshot of a main page in docs/screens/:
+    the whole page, or its top SCREENSHOT_MAX_HEIGHT pixels when it is longer."""
     if os.environ.get("SXSH_SCREENSHOTS") != "1":
         return
     SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+    page.evaluate("document.fonts.ready.then(() => true)")  # icons drawn, not empty squares
+    height = page.evaluate("document.documentElement.scrollHeight")
+    width = page.viewport_size["width"] if page.viewport_size else VIEWPORT["width"]
+    options = {"path": str(SCREENS / f"{name}.png"), "full_page": True}
+    if height > SCREENSHOT_MAX_HEIGHT:
+        options["clip"] = {"x": 0, "y": 0, "width": width, "height": SCREENSHOT_MAX_HEIGHT}
+    page.screenshot(**options)
