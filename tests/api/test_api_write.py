@@ -275,12 +275,3 @@ def test_a_key_past_its_24_hours_is_a_new_key(key_for, centre):
     assert response.status_code == 201 and "Idempotent-Replayed" not in response
     record = IdempotencyRecord.objects.get(owner=f"centre:{centre.pk}", key="k-old")
     assert record.state == "done" and record.response_body["data"]["id"] == response.json()["id"]
-
-
-def test_a_refused_submission_frees_its_key(key_for, centre):
-    from accounts.models import IdempotencyRecord
-
-    client = key_for(centre)
-    assert post(client, payload(start_date="2099-01-01"), key="k-fix").status_code == 400
-    assert not IdempotencyRecord.objects.filter(key="k-fix").exists()
-    assert post(client, payload(), key="k-fix").status_code == 201
