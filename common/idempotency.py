@@ -56,9 +56,8 @@ def _claim(owner: str, key: str, digest: str) -> int | None:
                 f"DELETE FROM {table} WHERE owner = %s AND key = %s AND created_at < %s",
                 [owner, key, now - RETENTION],
             )
-            if cursor.rowcount:
-                cursor.execute(claim, params)
-                row = cursor.fetchone()
+            cursor.execute(claim, params)  # also when a concurrent request removed it first
+            row = cursor.fetchone()
     return row[0] if row else None
 
 
@@ -96,7 +95,9 @@ def idempotent(handler):
         owner = _owner(request)
         record_id = _claim(owner, key, digest)
         if record_id is None:
-            record = IdempotencyRecord.objects.get(owner=owner, key=key)
+            record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+            if record is None:  # released meanwhile by the request holding it: answer as in flight
+                record = IdempotencyRecord(request_hash=digest, state=IdempotencyRecord.State.IN_FLIGHT)
             if record.request_hash != digest:
                 return _problem(
                     422,
