@@ -14,11 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import (
+    FieldsBuiltOnce,
     IdFilter,
     IntegerFilter,
     ModifiedSinceFilter,
     StableCursorPagination,
     ValuesRepresentation,
+    fetch_rows,
 )
 from common.idempotency import idempotent
 from enterprises.services import find_or_create_for_assessment
@@ -36,19 +38,19 @@ from .models import (
 from .selectors import assessments_for
 
 
-class BaselineSerializer(serializers.ModelSerializer):
+class BaselineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = BaselineConsumption
         fields = ["resource", "quantity_per_year", "per_unit_product"]
 
 
-class WasteStreamSerializer(serializers.ModelSerializer):
+class WasteStreamSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = WasteStream
         fields = ["name", "kind", "quantity", "unit", "cost_vnd_per_year"]
 
 
-class OptionSerializer(serializers.ModelSerializer):
+class OptionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     payback_years = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
 
     class Meta:
@@ -116,22 +118,48 @@ def assessment_rows(queryset):
     return queryset.select_related(None).values(*representation.columns, **representation.expressions)
 
 
-def represent_assessment_rows(rows: list[dict]) -> list[dict]:
+@functools.cache
+def _children_sql(name: str) -> str:
+    """The rows of one child table of some assessments (``%s``: a list of assessment ids), in the
+    serializer's order; built once (a queryset with casts costs more to compile than to run)."""
+    from django.db import connection
+
+    model, ordering = LIST_CHILDREN[name]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    order = ", ".join(f"{table}.{quote(model._meta.get_field(f).column)}" for f in ordering)
+    select = _assessment_representation().children[name].select_list("assessment_id")
+    return f"SELECT {select} FROM {table} WHERE {table}.assessment_id = ANY(%s) ORDER BY {order}"
+
+
+@functools.cache
+def _one_assessment_sql() -> str:
+    from django.db import connection
+
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    return f"SELECT {_assessment_representation().select_list()} FROM {table} WHERE {table}.id = %s"
+
+
+def represent_assessment_rows(rows: list[dict], children=LIST_CHILDREN) -> list[dict]:
     """Exactly what ``AssessmentSerializer(many=True)`` answers for these assessments (rows from
-    ``.values(*columns)``), in one query per child table whatever the number of rows."""
+    ``.values(*columns)``), in one query per child table whatever the number of rows; only the
+    ``children`` lists named are read (the caller knows the others are empty)."""
     representation = _assessment_representation()
     ids = [row["id"] for row in rows]
     nested = {pk: {} for pk in ids}
     if ids:
-        for name, (model, ordering) in LIST_CHILDREN.items():
+        for name in children:
             child = representation.children[name]
-            for row in (
-                model.objects.filter(assessment_id__in=ids)
-                .order_by(*ordering)
-                .values("assessment_id", *child.columns, **child.expressions)
-            ):
+            for row in fetch_rows(_children_sql(name), [ids]):
                 nested[row["assessment_id"]].setdefault(name, []).append(child(row))
     return [representation(row, nested[row["id"]]) for row in rows]
+
+
+def represent_assessment(pk: int, children=LIST_CHILDREN) -> dict:
+    """What ``AssessmentSerializer`` answers for one assessment, read without scoping: for the
+    answer to a write that has just checked the caller's access."""
+    (row,) = represent_assessment_rows(fetch_rows(_one_assessment_sql(), [pk]), children)
+    return row
 
 
 class EnterpriseRefSerializer(serializers.Serializer):
@@ -143,7 +171,7 @@ class EnterpriseRefSerializer(serializers.Serializer):
     sector = serializers.CharField(max_length=2, required=False, help_text="VSIC 2018 division")
 
 
-class AssessmentWriteSerializer(serializers.ModelSerializer):
+class AssessmentWriteSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """What a centre sends. The centre, status and submitter come from the key, never the body."""
 
     enterprise = EnterpriseRefSerializer()
@@ -261,11 +289,9 @@ class AssessmentViewSet(
         key = getattr(self.request.user, "api_key", None)
         return pghistory.context(source="api", api_key=key.prefix if key else None)
 
-    def _answer(self, assessment, status_code):
-        rows = assessment_rows(assessments_for(self.request.user).filter(pk=assessment.pk))
-        (row,) = represent_assessment_rows(list(rows))
+    def _answer(self, assessment, status_code, children=LIST_CHILDREN):
         return Response(
-            row,
+            represent_assessment(assessment.pk, children),
             status=status_code,
             headers={"Location": f"/api/v1/assessments/{assessment.pk}/"},
         )
@@ -281,38 +307,55 @@ class AssessmentViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         user = request.user
-        centre_id = getattr(user, "centre_id", None)
-        existing = (
-            Assessment.objects.for_user(user)
-            .filter(centre_id=centre_id, external_id=data["external_id"])
-            .first()
-        )
-        if centre_id and existing is not None:
-            return _already_exists([("external_id", data["external_id"], existing.pk)])
+        existing = self._existing_pk(data["external_id"])
+        if existing is not None:
+            return _already_exists([("external_id", data["external_id"], existing)])
         ref = data.pop("enterprise")
         children = {name: data.pop(name, []) for name in ("baseline", "waste_streams", "options")}
         # One transaction: an enterprise registered for a submission that is then refused is undone.
-        with transaction.atomic(), self._audit():
-            errors = services.collect_errors(
-                data, children["baseline"], children["waste_streams"], children["options"]
-            )
-            enterprise = None
-            try:
-                enterprise = find_or_create_for_assessment(
-                    by=user,
-                    tax_code=ref["tax_code"],
-                    name=ref.get("name", ""),
-                    unit_code=ref.get("unit", ""),
-                    sector_code=ref.get("sector", ""),
+        try:
+            with transaction.atomic(), self._audit():
+                errors = services.collect_errors(
+                    data, children["baseline"], children["waste_streams"], children["options"]
                 )
-            except DjangoValidationError as exc:
-                errors.update(exc.message_dict)
-            if errors:
-                raise DjangoValidationError(errors)
-            assessment = services.record_assessment(
-                by=user, data={**data, "enterprise": enterprise}, **children
+                enterprise = None
+                try:
+                    enterprise = find_or_create_for_assessment(
+                        by=user,
+                        tax_code=ref["tax_code"],
+                        name=ref.get("name", ""),
+                        unit_code=ref.get("unit", ""),
+                        sector_code=ref.get("sector", ""),
+                    )
+                except DjangoValidationError as exc:
+                    errors.update(exc.message_dict)
+                if errors:
+                    raise DjangoValidationError(errors)
+                assessment = services.record_assessment(
+                    by=user, data={**data, "enterprise": enterprise}, **children
+                )
+        except services.ExternalIdTaken:
+            # Submitted meanwhile by a concurrent request (the database's unique constraint).
+            return _already_exists(
+                [("external_id", data["external_id"], self._existing_pk(data["external_id"]))]
             )
-        return self._answer(assessment, status.HTTP_201_CREATED)
+        # A new assessment has the children it was sent with: no need to read empty lists.
+        return self._answer(assessment, status.HTTP_201_CREATED, [n for n, rows in children.items() if rows])
+
+    def _existing_pk(self, external_id: str) -> int | None:
+        """The caller's centre's assessment with this ``external_id`` (None for a caller without a
+        centre: the reference is unique per centre)."""
+        user = self.request.user
+        centre_id = getattr(user, "centre_id", None)
+        if not centre_id:
+            return None
+        found = (
+            Assessment.objects.for_user(user)
+            .filter(centre_id=centre_id, external_id=external_id)
+            .order_by()
+            .values_list("pk", flat=True)[:1]
+        )
+        return next(iter(found), None)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_HEADER],

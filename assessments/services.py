@@ -4,6 +4,7 @@ Every write goes through here, whether it comes from a page, the Excel import or
 pass the acting user; scope and permissions are checked again here.
 """
 
+import functools
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,22 +107,42 @@ def check_may_edit(*, by, assessment: Assessment) -> None:
 
 
 def _full_clean(instance) -> None:
-    """``full_clean`` without asking the database to evaluate each check constraint (a query
-    each): the rules behind them are checked in Python by ``validation`` (and the database still
-    enforces them); unique constraints are still checked, for their message."""
+    """``full_clean`` without the queries whose answer the insert that follows gives anyway:
+    no check that a related object loaded from the database exists, and no query per constraint
+    (the rules behind the check constraints are checked in Python by ``validation``; a unique
+    constraint is answered at the insert by ``_insert``). The database enforces them all."""
+    loaded = [
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.is_relation
+        and field.is_cached(instance)
+        and getattr(field.get_cached_value(instance), "pk", None) is not None
+    ]
+    instance.full_clean(exclude=loaded, validate_constraints=False)
+
+
+class ExternalIdTaken(ValidationError):
+    """The centre already has an assessment with this ``external_id`` (the unique constraint said
+    so at the insert): the message the constraint's own check gives; the API answers 409."""
+
+
+def _insert(instance) -> None:
+    """Save a new assessment; a violated unique constraint is a ValidationError with the message
+    its check would have given (``ExternalIdTaken`` for the centre's reference)."""
+    from django.db import IntegrityError
     from django.db.models import UniqueConstraint
 
-    instance.full_clean(validate_constraints=False)
-    errors = {}
-    for constraint in instance._meta.constraints:
-        if isinstance(constraint, UniqueConstraint):
-            try:
-                constraint.validate(type(instance), instance)
-            except ValidationError as exc:
-                for field, messages in exc.update_error_dict({}).items():
-                    errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+    try:
+        instance.save()
+    except IntegrityError as exc:
+        name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        for constraint in instance._meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.name == name:
+                error = ExternalIdTaken if "external_id" in constraint.fields else ValidationError
+                raise error(
+                    constraint.get_violation_error_message(), code=constraint.violation_error_code
+                ) from exc
+        raise
 
 
 def _children(assessment, model, fields, rows):
@@ -184,7 +205,7 @@ def record_assessment(
         **data, created_by=_user_or_none(by), is_sandbox=bool(getattr(by, "is_sandbox", False))
     )
     _full_clean(assessment)
-    assessment.save()
+    _insert(assessment)
     _write_children(assessment, baseline, waste_streams, options)
     return assessment
 
@@ -194,8 +215,7 @@ def _write_children(assessment, baseline, waste_streams, options):
         _children(assessment, BaselineConsumption, BASELINE_FIELDS, baseline)
     )
     WasteStream.objects.bulk_create(_children(assessment, WasteStream, WASTE_FIELDS, waste_streams))
-    CPOption.objects.bulk_create(_children(assessment, CPOption, OPTION_FIELDS, options))
-    refresh_option_derivations(assessment_ids=[assessment.pk])
+    _insert_options(assessment, options)
 
 
 @transaction.atomic
@@ -468,8 +488,10 @@ def record_assessment_batch(*, by, items: list[dict]) -> list[int]:
     return ids
 
 
-REFRESH_SQL = """
-WITH f AS (
+# The derived figures of an option ``o`` (a row of assessments_cpoption, or one about to be), from
+# the conversion factors ``f`` and the grid factor ``g`` of its assessment ``a``: one definition for
+# the refresh of stored options and for the insert of new ones.
+FACTORS_CTE = """f AS (
     SELECT
         COALESCE(MAX(toe_per_unit) FILTER (WHERE resource = 'electricity_kwh'), 0) AS e_toe,
         COALESCE(MAX(toe_per_unit) FILTER (WHERE resource = 'coal_t'), 0) AS coal_toe,
@@ -479,21 +501,73 @@ WITH f AS (
         COALESCE(MAX(co2e_tonnes_per_unit) FILTER (WHERE resource = 'oil_t'), 0) AS oil_co2,
         COALESCE(MAX(co2e_tonnes_per_unit) FILTER (WHERE resource = 'gas_m3'), 0) AS gas_co2
     FROM assessments_conversionfactor
-)
-UPDATE assessments_cpoption AS o SET
-    energy_toe = ROUND(o.electricity_kwh * f.e_toe + o.coal_t * f.coal_toe + o.oil_t * f.oil_toe
-                       + o.gas_m3 * f.gas_toe, 4),
-    co2e_tonnes = ROUND(o.electricity_kwh / 1000 * COALESCE(g.tco2_per_mwh, 0) + o.coal_t * f.coal_co2
-                        + o.oil_t * f.oil_co2 + o.gas_m3 * f.gas_co2, 4)
-FROM f, assessments_assessment AS a
-LEFT JOIN LATERAL (
+)"""
+GRID_FACTOR_JOIN = """LEFT JOIN LATERAL (
     -- the grid factor of the year the savings start, else the nearest year published
     SELECT ge.tco2_per_mwh FROM assessments_gridemissionfactor AS ge
     ORDER BY ABS(ge.year - EXTRACT(YEAR FROM COALESCE(a.report_date, a.start_date))), ge.year DESC
     LIMIT 1
-) AS g ON TRUE
-WHERE o.assessment_id = a.id {where}
+) AS g ON TRUE"""
+ENERGY_TOE_SQL = """ROUND(o.electricity_kwh * f.e_toe + o.coal_t * f.coal_toe + o.oil_t * f.oil_toe
+                       + o.gas_m3 * f.gas_toe, 4)"""
+CO2E_TONNES_SQL = """ROUND(o.electricity_kwh / 1000 * COALESCE(g.tco2_per_mwh, 0) + o.coal_t * f.coal_co2
+                        + o.oil_t * f.oil_co2 + o.gas_m3 * f.gas_co2, 4)"""
+
+REFRESH_SQL = f"""
+WITH {FACTORS_CTE}
+UPDATE assessments_cpoption AS o SET
+    energy_toe = {ENERGY_TOE_SQL},
+    co2e_tonnes = {CO2E_TONNES_SQL}
+FROM f, assessments_assessment AS a
+{GRID_FACTOR_JOIN}
+WHERE o.assessment_id = a.id {{where}}
 """
+
+
+@functools.cache
+def _insert_options_sql() -> str:
+    """INSERT of the options of one assessment (``%s``: one array per column of OPTION_FIELDS, then
+    the assessment's id) with their derived figures computed on the way in, as
+    ``refresh_option_derivations`` computes them: one statement, and one audit event per option."""
+    from django.db import models
+
+    quote = connection.ops.quote_name
+    fields = [CPOption._meta.get_field(name) for name in OPTION_FIELDS]
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Arrays of the bare types, as Django's own bulk insert sends them (varchar[], not varchar(20)[],
+    # so that a value too long is refused by the column rather than cut by a cast); decimals are
+    # rounded to the column's scale first, so that the figures derive from the values stored.
+    arrays = ", ".join(f"%s::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+    values = ", ".join(
+        f"u.{quote(f.column)}::{f.db_type(connection)} AS {quote(f.column)}"
+        if isinstance(f, models.DecimalField)
+        else f"u.{quote(f.column)}"
+        for f in fields
+    )
+    return f"""
+WITH {FACTORS_CTE}
+INSERT INTO assessments_cpoption (assessment_id, {columns}, energy_toe, co2e_tonnes)
+SELECT a.id, {", ".join(f"o.{quote(f.column)}" for f in fields)},
+    {ENERGY_TOE_SQL},
+    {CO2E_TONNES_SQL}
+FROM (SELECT {values} FROM UNNEST({arrays}) AS u({columns})) AS o, f, assessments_assessment AS a
+{GRID_FACTOR_JOIN}
+WHERE a.id = %s
+"""
+
+
+def _insert_options(assessment, rows: list[dict]) -> None:
+    if not rows:
+        return
+    # Values as a model instance would hold them (a field not given: its default); psycopg2 turns
+    # each column into a typed array, and PostgreSQL rounds decimals to the column's scale.
+    fields = [CPOption._meta.get_field(name) for name in OPTION_FIELDS]
+    arrays = [
+        [row[f.name] if f.name in row else default for row in rows]
+        for f, default in ((f, f.get_default()) for f in fields)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_options_sql(), [*arrays, assessment.pk])
 
 
 def refresh_option_derivations(*, assessment_ids: Iterable[int] | None = None) -> int:

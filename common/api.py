@@ -1,5 +1,6 @@
 """Conventions every API list shares."""
 
+import copy
 import datetime
 import re
 
@@ -117,6 +118,29 @@ def exception_handler(exc, context):
     return response
 
 
+class FieldsBuiltOnce:
+    """For a ModelSerializer: its fields are built from the model once per class instead of on
+    every instantiation (which costs more than validating a small body). Each instance still gets
+    fresh fields to bind, made as DRF copies a field (again from the arguments it was created
+    with), but without deep-copying those arguments: fields copy what they keep (validators,
+    choices, messages), and nested serializers are deep-copied as DRF does."""
+
+    def get_fields(self):
+        from rest_framework.serializers import BaseSerializer
+
+        cls = type(self)
+        prototypes = cls.__dict__.get("_field_prototypes")
+        if prototypes is None:
+            prototypes = super().get_fields()
+            cls._field_prototypes = prototypes
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, BaseSerializer)
+            else type(field)(*field._args, **field._kwargs)
+            for name, field in prototypes.items()
+        }
+
+
 class FixedWindowThrottle:
     """Requests per minute per API key (or user, or address), counted atomically: ``cache.add`` is
     SET NX and ``cache.incr`` is INCRBY on Redis, so concurrent requests never under-count (DRF's
@@ -142,7 +166,8 @@ class FixedWindowThrottle:
     def allow_request(self, request, view):
         import time
 
-        from django.core.cache import cache
+        from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+        from django.core.cache.backends.redis import RedisCache
 
         kind, ident = self._ident(request)
         limit = self.rates.get(kind)
@@ -151,16 +176,29 @@ class FixedWindowThrottle:
         now = time.time()
         window_start = int(now // self.window) * self.window
         cache_key = f"throttle:{kind}:{ident}:{window_start}"
-        cache.add(cache_key, 0, timeout=self.window + 5)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=self.window + 5)
-            count = 1
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        if isinstance(backend, RedisCache):
+            count = self._count_on_redis(backend, cache_key)
+        else:
+            cache.add(cache_key, 0, timeout=self.window + 5)
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:  # expired between add and incr
+                cache.add(cache_key, 1, timeout=self.window + 5)
+                count = 1
         if count > limit:
             self.retry_after = max(1, int(window_start + self.window - now) + 1)
             return False
         return True
+
+    def _count_on_redis(self, backend, cache_key) -> int:
+        """SET NX with the expiry, then INCR, sent together (one round trip instead of the cache
+        API's three); each is atomic, so concurrent requests still never under-count."""
+        key = backend.make_and_validate_key(cache_key)
+        pipeline = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, 0, ex=self.window + 5, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
 
     def wait(self):
         return self.retry_after
@@ -397,9 +435,11 @@ class ValuesRepresentation:
 
         serializer = serializer_class()
         model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+        self.model = model
         self.plan = []  # (output name, key in the row or None for a nested list, converter or None)
         self.children = {}
         self.expressions = {}  # alias: expression, for ``.values(*columns, **expressions)``
+        self.text_sources = {}  # alias: model field read as text (the same as ``expressions``)
         for name, field in serializer.fields.items():
             if field.write_only:
                 continue
@@ -422,10 +462,30 @@ class ValuesRepresentation:
                 # it has quantized to the same number of places: no Decimal objects at all.
                 alias = f"_text_{name}"
                 self.expressions[alias] = Cast(field.source, models.TextField())
+                self.text_sources[alias] = field.source
                 self.plan.append((name, alias, None))
                 continue
             self.plan.append((name, field.source, _converter(field)))
         self.columns = [key for _, key, _ in self.plan if key is not None and key not in self.expressions]
+
+    def select_list(self, *extra: str) -> str:
+        """The SQL select list of the rows ``__call__`` takes, for a raw query on the model's table:
+        the same values as ``.values(*extra, *columns, **expressions)`` (foreign keys as their id,
+        decimal columns as text at their scale), without compiling a queryset on each call."""
+        from django.db import connection
+
+        meta = self.model._meta
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        parts = [
+            f"{table}.{quote(meta.get_field(name).column)} AS {quote(name)}"
+            for name in (*extra, *self.columns)
+        ]
+        parts += [
+            f"({table}.{quote(meta.get_field(source).column)})::text AS {quote(alias)}"
+            for alias, source in self.text_sources.items()
+        ]
+        return ", ".join(parts)
 
     def __call__(self, row: dict, nested: dict | None = None) -> dict:
         out = {}
@@ -436,6 +496,16 @@ class ValuesRepresentation:
             value = row[key]
             out[name] = value if convert is None or value is None else convert(value)
         return out
+
+
+def fetch_rows(sql: str, params) -> list[dict]:
+    """The rows of a raw query as dicts keyed by column alias (as ``.values()`` gives them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _model_field(model, name):

@@ -5,10 +5,12 @@ the same key while the first call still runs is 409."""
 import datetime
 import hashlib
 
-from django.db import IntegrityError, transaction
+import orjson
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 RETENTION = datetime.timedelta(hours=24)
 HEADER = "Idempotency-Key"
@@ -32,6 +34,50 @@ def _problem(status: int, code: str, detail: str) -> Response:
     )
 
 
+def _claim(owner: str, key: str, digest: str) -> int | None:
+    """Take the key for this request in one statement: the id of the new in-flight record, or None
+    when the key is taken. A record past its retention is removed and the key taken again."""
+    from accounts.models import IdempotencyRecord
+
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    claim = (
+        f"INSERT INTO {table} (owner, key, request_hash, state, created_at) VALUES (%s, %s, %s, %s, %s) "
+        "ON CONFLICT (owner, key) DO NOTHING RETURNING id"
+    )
+    now = timezone.now()
+    params = [owner, key, digest, IdempotencyRecord.State.IN_FLIGHT, now]
+    with connection.cursor() as cursor:
+        # DO NOTHING takes no lock on the existing record: a request whose key is in flight learns
+        # it at once (409) instead of waiting for the first one to finish.
+        cursor.execute(claim, params)
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE owner = %s AND key = %s AND created_at < %s",
+                [owner, key, now - RETENTION],
+            )
+            cursor.execute(claim, params)  # also when a concurrent request removed it first
+            row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _store(record_id: int, response) -> None:
+    """Keep the answer for replays (one statement; the body as the API renders it to JSON)."""
+    from accounts.models import IdempotencyRecord
+
+    body = orjson.dumps(
+        {"data": response.data, "location": response.get("Location", "")},
+        default=JSONEncoder().default,
+        option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS,
+    )
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, response_status = %s, response_body = %s::jsonb WHERE id = %s",
+            [IdempotencyRecord.State.DONE, response.status_code, body.decode(), record_id],
+        )
+
+
 def idempotent(handler):
     """Wrap a viewset's ``create``: require the header and replay stored answers."""
 
@@ -47,14 +93,11 @@ def idempotent(handler):
             )
         digest = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
         owner = _owner(request)
-        IdempotencyRecord.objects.filter(
-            owner=owner, key=key, created_at__lt=timezone.now() - RETENTION
-        ).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(owner=owner, key=key, request_hash=digest)
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(owner=owner, key=key)
+        record_id = _claim(owner, key, digest)
+        if record_id is None:
+            record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+            if record is None:  # released meanwhile by the request holding it: answer as in flight
+                record = IdempotencyRecord(request_hash=digest, state=IdempotencyRecord.State.IN_FLIGHT)
             if record.request_hash != digest:
                 return _problem(
                     422,
@@ -76,16 +119,12 @@ def idempotent(handler):
         try:
             response = handler(self, request, *args, **kwargs)
         except Exception:
-            record.delete()
+            IdempotencyRecord.objects.filter(pk=record_id).delete()
             raise
         if response.status_code >= 500:
-            record.delete()
+            IdempotencyRecord.objects.filter(pk=record_id).delete()
             return response
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
-            state=IdempotencyRecord.State.DONE,
-            response_status=response.status_code,
-            response_body={"data": response.data, "location": response.get("Location", "")},
-        )
+        _store(record_id, response)
         return response
 
     wrapper.__name__ = handler.__name__

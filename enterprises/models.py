@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 from common.search import folded
 
@@ -184,9 +184,17 @@ class Centre(models.Model):
         return reverse("enterprises:centre_detail", args=[self.pk])
 
 
+class CentreAPIKeyManager(APIKeyManager):
+    def get_usable_keys(self):
+        # Authentication checks the key's centre too: read it with the key, in one query.
+        return super().get_usable_keys().select_related("centre")
+
+
 class CentreAPIKey(AbstractAPIKey):
     """A centre's key for the partner API: stored hashed, shown once, with a visible prefix;
     revoked or expired keys stop working at once."""
+
+    objects = CentreAPIKeyManager()
 
     centre = models.ForeignKey(
         Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="api_keys"

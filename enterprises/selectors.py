@@ -35,7 +35,10 @@ def enterprise_by_tax_code(tax_code: str) -> Enterprise | None:
     compact = compact_tax_code(tax_code)
     if not compact:
         return None
-    return Enterprise.objects.select_related("unit", "sector").filter(tax_code=compact).first()
+    try:  # the tax code is unique: no ordering to ask for
+        return Enterprise.objects.select_related("unit", "sector").get(tax_code=compact)
+    except Enterprise.DoesNotExist:
+        return None
 
 
 def centres_for(user) -> QuerySet:

@@ -73,16 +73,13 @@ def update_enterprise(*, by, enterprise: Enterprise, **data) -> Enterprise:
     return enterprise
 
 
-@transaction.atomic
 def find_or_create_for_assessment(
     *, by, tax_code: str, name: str = "", unit_code: str = "", sector_code: str = ""
 ) -> Enterprise:
     """The enterprise an incoming assessment names: found by tax code, or created from the name,
     current unit code and VSIC division given with it (centres submit enterprises they assessed)."""
-    from enterprises.models import Sector
     from enterprises.selectors import enterprise_by_tax_code
     from enterprises.taxcode import clean_tax_code
-    from provinces.models import AdministrativeUnit
 
     try:
         compact = clean_tax_code(tax_code)
@@ -91,6 +88,18 @@ def find_or_create_for_assessment(
     existing = enterprise_by_tax_code(compact)
     if existing is not None:
         return existing
+    # Only a registration needs a transaction (a savepoint inside the caller's): most submissions
+    # name an enterprise already registered.
+    return _register_for_assessment(
+        by=by, compact=compact, name=name, unit_code=unit_code, sector_code=sector_code
+    )
+
+
+@transaction.atomic
+def _register_for_assessment(*, by, compact: str, name: str, unit_code: str, sector_code: str) -> Enterprise:
+    from enterprises.models import Sector
+    from provinces.models import AdministrativeUnit
+
     errors = {}
     if not (name or "").strip():
         errors["enterprise.name"] = [_("No enterprise has this tax code yet: give its name to register it.")]
@@ -118,8 +127,19 @@ def find_or_create_for_assessment(
             {"enterprise.unit": [_("You may only record enterprises of your own province.")]}
         )
     enterprise = Enterprise(tax_code=compact, name=normalise_text(name), unit=unit, sector=sector)
-    enterprise.full_clean()
-    enterprise.save()
+    # The tax code was just looked up; its uniqueness is left to the insert, so that a concurrent
+    # submission registering the same new enterprise first makes this one use it, not fail.
+    enterprise.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError:
+        from enterprises.selectors import enterprise_by_tax_code
+
+        existing = enterprise_by_tax_code(compact)
+        if existing is None:
+            raise
+        return existing
     return enterprise
 
 

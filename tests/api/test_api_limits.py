@@ -55,3 +55,40 @@ def test_two_concurrent_requests_with_one_key_create_one_assessment(live_server,
     statuses = sorted(status for status, _ in results)
     assert set(statuses) <= {201, 409} and 201 in statuses, results
     assert Assessment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_of_one_external_id_under_different_keys_create_one(live_server, centre):
+    """The pre-check cannot see a submission still being written: the unique constraint decides,
+    and the others get 409 with the Location of the one created (not a server error)."""
+    _, key = CentreAPIKey.objects.create_key(name="race", centre=centre)
+    body = json.dumps(payload()).encode()
+    results = []
+    barrier = threading.Barrier(4)
+
+    def submit():
+        request = urllib.request.Request(
+            f"{live_server.url}/api/v1/assessments/",
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Api-Key {key}",
+                "Idempotency-Key": str(uuid.uuid4()),
+                "Content-Type": "application/json",
+            },
+        )
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                results.append((response.status, response.headers.get("Location")))
+        except urllib.error.HTTPError as error:
+            results.append((error.code, error.headers.get("Location")))
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (created,) = Assessment.objects.all()
+    assert sorted(status for status, _ in results) == [201, 409, 409, 409], results
+    assert {location for _, location in results} == {f"/api/v1/assessments/{created.pk}/"}

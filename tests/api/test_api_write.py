@@ -217,3 +217,61 @@ def test_an_absurd_payback_answers_400_at_its_path_not_a_server_error(key_for, c
     assert response.status_code == 400, response.content
     assert [e["attr"] for e in response.json()["errors"]] == ["options[0].annual_savings_vnd"]
     assert not Assessment.objects.exists()
+
+
+def test_the_answer_to_a_submission_is_what_reading_it_answers(key_for, centre):
+    client = key_for(centre)
+    body = payload()
+    body["waste_streams"] = [{"name": "Bùn", "kind": "solid", "quantity": "3.5", "unit": "t"}]
+    created = post(client, body)
+    assert created.status_code == 201
+    assert created.json() == client.get(created["Location"]).json()
+    bare = post(client, payload(external_id="TT-2", baseline=[], options=[]))  # no children at all
+    assert bare.status_code == 201 and bare.json() == client.get(bare["Location"]).json()
+
+
+def _raw_post(client, body: bytes, key: str):
+    return client.generic(
+        "POST", "/api/v1/assessments/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
+def test_a_key_whose_first_request_is_still_running_answers_409(key_for, centre):
+    import hashlib
+    import json
+
+    from accounts.models import IdempotencyRecord
+
+    body = json.dumps(payload()).encode()
+    IdempotencyRecord.objects.create(
+        owner=f"centre:{centre.pk}",
+        key="k-busy",
+        request_hash=hashlib.sha256(b"POST/api/v1/assessments/" + body).hexdigest(),
+    )
+    response = _raw_post(key_for(centre), body, "k-busy")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "idempotency_key_in_flight"
+    assert not Assessment.objects.exists()
+
+
+def test_a_key_past_its_24_hours_is_a_new_key(key_for, centre):
+    import json
+
+    from django.utils import timezone
+
+    from accounts.models import IdempotencyRecord
+
+    old = IdempotencyRecord.objects.create(
+        owner=f"centre:{centre.pk}",
+        key="k-old",
+        request_hash="another request",
+        state="done",
+        response_status=201,
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    response = _raw_post(key_for(centre), json.dumps(payload()).encode(), "k-old")
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    record = IdempotencyRecord.objects.get(owner=f"centre:{centre.pk}", key="k-old")
+    assert record.state == "done" and record.response_body["data"]["id"] == response.json()["id"]

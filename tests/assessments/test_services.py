@@ -164,3 +164,39 @@ def test_each_role_sees_only_its_scope(users, make_assessment, hanoi, role, sees
         assert visible == {own.pk, elsewhere.pk}
     else:
         assert visible == {own.pk}
+
+
+def test_figures_derived_at_the_insert_are_those_the_refresh_computes(make_assessment):
+    """New options get their energy and CO2e in the insert itself; a refresh changes nothing, also
+    for a figure with more decimals than the column keeps (derived from the value stored)."""
+    assessment = make_assessment(
+        start_date=datetime.date(2023, 2, 1),
+        report_date=datetime.date(2023, 9, 1),
+        options=[
+            option(1, electricity_kwh=Decimal("10000.0005"), coal_t=Decimal("2.5"), gas_m3=Decimal("120")),
+            option(2, oil_t=Decimal("0.333"), electricity_kwh=Decimal("0")),
+        ],
+    )
+    stored = list(
+        assessment.options.order_by("number").values("electricity_kwh", "energy_toe", "co2e_tonnes")
+    )
+    assert stored[0]["electricity_kwh"] == Decimal("10000.001")
+    assert all(row["energy_toe"] > 0 and row["co2e_tonnes"] > 0 for row in stored)
+    services.refresh_option_derivations(assessment_ids=[assessment.pk])
+    again = list(assessment.options.order_by("number").values("electricity_kwh", "energy_toe", "co2e_tonnes"))
+    assert again == stored
+
+
+def test_the_insert_refuses_a_value_too_long_rather_than_cutting_it(make_assessment):
+    from django.db import DataError
+
+    with pytest.raises(DataError), transaction.atomic():
+        make_assessment(options=[option(1, description="x" * 501)])
+
+
+def test_an_external_id_the_centre_already_used_is_a_validation_error(make_assessment, centre):
+    make_assessment(external_id="TT-1")
+    with pytest.raises(services.ExternalIdTaken) as exc:
+        make_assessment(external_id="TT-1")
+    assert isinstance(exc.value, ValidationError) and exc.value.messages
+    assert Assessment.objects.filter(centre=centre, external_id="TT-1").count() == 1
