@@ -121,7 +121,9 @@ def idempotent(handler):
         except Exception:
             IdempotencyRecord.objects.filter(pk=record_id).delete()
             raise
-        if response.status_code >= 500:
+        if response.status_code >= 400:
+            # Only what was done is remembered: after a refusal (an invalid body, a conflict) or a
+            # server error nothing was created, so the key is free again for the corrected request.
             IdempotencyRecord.objects.filter(pk=record_id).delete()
             return response
         _store(record_id, response)

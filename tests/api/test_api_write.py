@@ -75,6 +75,21 @@ def test_the_same_key_with_another_body_is_refused(key_for, centre):
     assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
 
 
+def test_a_refused_request_frees_its_key_for_the_corrected_one(key_for, centre):
+    """Only what created something is remembered (docs/API.md): after a 400 the same key carries
+    the corrected body (no 422), and the same invalid body is checked again, not replayed."""
+    client = key_for(centre)
+    bad = post(client, payload(start_date="2099-01-01"), key="k-fix")
+    assert bad.status_code == 400 and "Idempotent-Replayed" not in bad
+    again = post(client, payload(start_date="2099-01-01"), key="k-fix")
+    assert again.status_code == 400 and "Idempotent-Replayed" not in again
+    assert again.json() == bad.json()
+    fixed = post(client, payload(), key="k-fix")
+    assert fixed.status_code == 201, fixed.json()
+    assert post(client, payload(), key="k-fix")["Idempotent-Replayed"] == "true"
+    assert Assessment.objects.count() == 1
+
+
 def test_a_post_without_idempotency_key_is_refused(key_for, centre):
     response = key_for(centre).post("/api/v1/assessments/", payload(), format="json")
     assert response.status_code == 400 and not Assessment.objects.exists()
