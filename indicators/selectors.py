@@ -724,18 +724,21 @@ def unit_reports(user, unit: AdministrativeUnit) -> list:
 
 
 def public_overview() -> list[dict]:
-    """Each public indicator with its latest national figure (34 view, annual), for the open-data
-    index. Two queries."""
+    """Each public indicator with its latest national figure (34 view, annual; the latest year
+    with figures, as the dashboard opens on), for the open-data index. Two queries."""
     indicators = list(indicators_for(None).filter(public=True))
-    latest: dict = {}
+    series: dict = {}
     for row in (
         public_values()
         .filter(level=Level.NATION, dimension="", generation=DEFAULT_GENERATION, cumulative=False)
-        .order_by("indicator_id", "-year")
-        .distinct("indicator_id")
+        .order_by("indicator_id", "year")
         .values(*VALUE_FIELDS)
     ):
-        latest[row["indicator_id"]] = row
+        series.setdefault(row["indicator_id"], []).append(row)
+    latest: dict = {}
+    for indicator_id, rows in series.items():
+        year = latest_year_with_data(rows)
+        latest[indicator_id] = next(r for r in rows if r["year"] == year)
     return [
         {
             "indicator": i,

@@ -65,3 +65,10 @@ def test_a_slice_without_a_centre_has_a_label(picture, users, language, none, cp
     assert labels == {"none": none, "cp": cp}
     sizes = {r["key"]: r["label"] for r in data["breakdowns"]["size"]["rows"]}
     assert sizes["unknown"] == ("chưa ghi quy mô" if language == "vi" else "size not recorded")
+
+
+def test_open_data_shows_each_indicator_in_its_latest_year_with_figures(picture):
+    overview = {item["indicator"].code: item["row"] for item in selectors.public_overview()}
+    assert overview["quick-assessments"]["year"] == 2017
+    assert overview["quick-assessments"]["value"] == sum(old_unit_values(2017).values())
+    assert overview["savings"]["year"] == 2017
