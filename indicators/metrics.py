@@ -25,6 +25,10 @@ SUM, DISTINCT, STOCK = "sum", "distinct", "stock"
 COUNTED_STATUSES = ("submitted", "accepted")
 ASSESSMENT_DIMENSIONS = ("funding_level", "sector", "size", "centre_kind")
 OPTION_DIMENSIONS = ("sector", "size", "funding_level")
+# Slices of records without the attribute: an enterprise whose size is not recorded, an assessment
+# recorded without a centre (the dashboards label them).
+SIZE_UNKNOWN = "unknown"
+NO_CENTRE = "none"
 
 
 @dataclass(frozen=True)
@@ -223,8 +227,8 @@ _SQL["assessments"] = (
     + f"""
 WITH a AS (
     SELECT a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year,
-           a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
-           COALESCE(c.kind, 'none') AS centre_kind
+           a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), '{SIZE_UNKNOWN}') AS size,
+           COALESCE(c.kind, '{NO_CENTRE}') AS centre_kind
     FROM assessments_assessment a
     JOIN enterprises_enterprise e ON e.id = a.enterprise_id
     JOIN enterprises_sector s ON s.id = e.sector_id
@@ -285,7 +289,8 @@ GROUP BY 1, 2, 3, 4, 5
 _OPTION_GRAIN = f"""
 DROP TABLE IF EXISTS rollup_option_grain;
 CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
-SELECT e.id AS enterprise_id, e.unit_id, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
+SELECT e.id AS enterprise_id, e.unit_id, s.code AS sector,
+       COALESCE(NULLIF(e.size, ''), '{SIZE_UNKNOWN}') AS size,
        a.funding_level,
        EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
        COUNT(*) AS n, SUM(o.annual_savings_vnd)::numeric AS vnd, SUM(o.electricity_kwh) AS kwh,

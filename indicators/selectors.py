@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from provinces.models import AdministrativeUnit, Region
 
 from . import tilegrid
+from .metrics import NO_CENTRE, SIZE_UNKNOWN
 from .models import Dimension, Indicator, IndicatorTarget, IndicatorValue, Level, PublishedRun
 
 GENERATIONS = (34, 63)
@@ -373,7 +374,8 @@ def _dimension_labels(dimension: str, keys, sectors: dict | None = None) -> dict
     if dimension == "centre_kind":
         from enterprises.models import Centre
 
-        return {k: str(v) for k, v in Centre.Kind.choices}
+        # The rollup's slice for assessments recorded without a centre (metrics.py).
+        return {**{k: str(v) for k, v in Centre.Kind.choices}, NO_CENTRE: str(_("no centre"))}
     if dimension == "funding_level":
         from assessments.models import FundingLevel
 
@@ -381,7 +383,7 @@ def _dimension_labels(dimension: str, keys, sectors: dict | None = None) -> dict
     if dimension == "size":
         from enterprises.models import Enterprise
 
-        return {k: str(v) for k, v in Enterprise.Size.choices}
+        return {**{k: str(v) for k, v in Enterprise.Size.choices}, SIZE_UNKNOWN: str(_("size not recorded"))}
     if dimension == "assessment_kind":
         from assessments.models import Assessment
 
@@ -413,6 +415,16 @@ def dimension_label(dimension: str) -> str:
     return str(dict(Dimension.choices).get(dimension, dimension))
 
 
+def latest_year_with_data(rows: list[dict]) -> int | None:
+    """The latest year of a series (ordered by year) whose value is neither missing nor zero, else
+    its latest year: the rollup writes every year up to the current one, and the year in progress
+    holds zeros until its records arrive (the demo's figures end in 2017)."""
+    with_data = [r["year"] for r in rows if r["value"]]
+    if with_data:
+        return with_data[-1]
+    return rows[-1]["year"] if rows else None
+
+
 def dashboard_data(
     user,
     *,
@@ -432,7 +444,7 @@ def dashboard_data(
     trend_rows = list(scoped.filter(level=Level.NATION, dimension="").order_by("year").values(*VALUE_FIELDS))
     years = [r["year"] for r in trend_rows]
     if year is None:
-        year = years[-1] if years else None
+        year = latest_year_with_data(trend_rows)
     rows = list(
         scoped.filter(year=year)
         .filter(Q(dimension="", level__in=[Level.UNIT, Level.REGION]) | Q(level=Level.NATION))
@@ -712,18 +724,21 @@ def unit_reports(user, unit: AdministrativeUnit) -> list:
 
 
 def public_overview() -> list[dict]:
-    """Each public indicator with its latest national figure (34 view, annual), for the open-data
-    index. Two queries."""
+    """Each public indicator with its latest national figure (34 view, annual; the latest year
+    with figures, as the dashboard opens on), for the open-data index. Two queries."""
     indicators = list(indicators_for(None).filter(public=True))
-    latest: dict = {}
+    series: dict = {}
     for row in (
         public_values()
         .filter(level=Level.NATION, dimension="", generation=DEFAULT_GENERATION, cumulative=False)
-        .order_by("indicator_id", "-year")
-        .distinct("indicator_id")
+        .order_by("indicator_id", "year")
         .values(*VALUE_FIELDS)
     ):
-        latest[row["indicator_id"]] = row
+        series.setdefault(row["indicator_id"], []).append(row)
+    latest: dict = {}
+    for indicator_id, rows in series.items():
+        year = latest_year_with_data(rows)
+        latest[indicator_id] = next(r for r in rows if r["year"] == year)
     return [
         {
             "indicator": i,
