@@ -20,6 +20,7 @@ from locust import FastHttpUser, between, events, task
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+UNIT = re.compile(r"/dashboard/unit/\d+/\w+/")
 
 state = {"next_account": 0, "logged_in": 0, "samples": [], "started": None, "ended": None, "quitting": False}
 all_logged_in = Event()
@@ -100,7 +101,9 @@ class PortalUser(FastHttpUser):
         all_logged_in.wait(timeout=300)
 
     def fetch(self, group, path, kind):
-        label = path.split("?", 1)[0]
+        label = UNIT.sub("/dashboard/unit/<generation>/<code>/", path.split("?", 1)[0])
+        if "?q=" in path:
+            label += "?q=…"
         with self.client.get(
             path,
             name=f"{group} {label}",
