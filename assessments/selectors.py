@@ -1,5 +1,7 @@
 """Reads over assessments, always from the user's scope, with what a page or export needs joined."""
 
+from decimal import Decimal
+
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -52,6 +54,43 @@ def _with_authors(events: list) -> list:
         event.who = names.get(context.get("user"), "")
         event.source = context.get("source", "web" if context.get("url") else "")
     return events
+
+
+def attach_option_totals(assessments: list) -> list:
+    """The totals of ``with_option_totals`` set on rows already fetched (one grouped query). A list
+    page pages the plain rows first and then totals its 50: annotating the queryset instead joins and
+    groups every filtered assessment's options before the LIMIT (200 ms for 2,800 assessments)."""
+    zero = Value(0)
+    totals = (
+        {
+            row.pop("assessment_id"): row
+            for row in CPOption.objects.filter(assessment_id__in=[a.pk for a in assessments])
+            .order_by()
+            .values("assessment_id")
+            .annotate(
+                n_options=Count("id"),
+                n_implemented=Count("id", filter=Q(status=CPOption.Status.IMPLEMENTED)),
+                total_investment_vnd=Coalesce(Sum("investment_vnd"), zero),
+                total_savings_vnd=Coalesce(Sum("annual_savings_vnd"), zero),
+                total_energy_toe=Coalesce(Sum("energy_toe"), zero, output_field=DecimalField()),
+                total_co2e_tonnes=Coalesce(Sum("co2e_tonnes"), zero, output_field=DecimalField()),
+            )
+        }
+        if assessments
+        else {}
+    )
+    none = {
+        "n_options": 0,
+        "n_implemented": 0,
+        "total_investment_vnd": 0,
+        "total_savings_vnd": 0,
+        "total_energy_toe": Decimal(0),
+        "total_co2e_tonnes": Decimal(0),
+    }
+    for assessment in assessments:
+        for name, value in totals.get(assessment.pk, none).items():
+            setattr(assessment, name, value)
+    return assessments
 
 
 def with_option_totals(queryset: QuerySet) -> QuerySet:

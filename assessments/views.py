@@ -33,12 +33,9 @@ class AssessmentListView(LoginRequiredMixin, View):
         filterset = AssessmentFilter(request.GET, queryset=scoped, request=request)
         queryset = filterset.qs if filterset.is_valid() else scoped.none()
         page = keyset_paginate(
-            selectors.with_option_totals(queryset),
-            ordering=selectors.LIST_ORDERING,
-            params=request.GET,
-            page_size=PAGE_SIZE,
-            count_queryset=queryset,
+            queryset, ordering=selectors.LIST_ORDERING, params=request.GET, page_size=PAGE_SIZE
         )
+        selectors.attach_option_totals(page.rows)
         query = request.GET.copy()
         for key in ("after", "before", "page"):
             query.pop(key, None)

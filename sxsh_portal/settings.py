@@ -30,6 +30,8 @@ DEBUG = env.bool("DEBUG", default=False)
 DEMO = env.bool("SXSH_DEMO", default=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
+# Key rotation (docs/OPERATIONS.md): the previous keys still verify sessions and signed tokens.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not DEBUG:
     if not SECRET_KEY:

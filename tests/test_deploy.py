@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,42 @@ def test_the_compose_file_runs_every_part_and_shares_the_media_volume():
         assert "media:/data/media" in services[name]["volumes"]
         assert services[name]["environment"]["MEDIA_ROOT"] == "/data/media"
     assert "beat" in " ".join(services["beat"]["command"])
+
+
+def _compose_client() -> list[str] | None:
+    """``docker compose`` (the plugin) or ``docker-compose`` (v1, Debian's package), if present."""
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+@pytest.mark.skipif(
+    _compose_client() is None, reason="no Docker Compose client (docker compose or docker-compose)"
+)
+def test_the_compose_file_validates_and_refuses_to_start_without_its_secrets(tmp_path):
+    """``docker compose config`` as docs/DEPLOY.md says: valid with the three required variables,
+    and a clear refusal naming the one that is missing."""
+    client = _compose_client()
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD")
+    }
+    # An empty project folder for the .env lookup, so that a developer's own .env does not leak in.
+    command = [*client, "--project-directory", str(tmp_path), "-f", str(ROOT / "docker-compose.yml")]
+    required = {"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "sxsh.example.vn", "POSTGRES_PASSWORD": "p" * 20}
+    ok = subprocess.run([*command, "config", "-q"], env={**base, **required}, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    resolved = subprocess.run([*command, "config"], env={**base, **required}, capture_output=True, text=True)
+    config = yaml.safe_load(resolved.stdout)
+    assert {"db", "redis", "migrate", "web", "worker", "beat"} <= set(config["services"])
+    assert (
+        config["services"]["web"]["environment"]["DATABASE_URL"] == f"postgres://sxsh:{'p' * 20}@db:5432/sxsh"
+    )
+    for missing in required:
+        env = {**base, **{k: v for k, v in required.items() if k != missing}}
+        refused = subprocess.run([*command, "config", "-q"], env=env, capture_output=True, text=True)
+        assert refused.returncode != 0 and f"set {missing}" in refused.stderr
 
 
 @pytest.mark.django_db(transaction=True)
@@ -103,3 +140,37 @@ def test_a_pg_dump_backup_restores_with_every_row(users, danang):
             env=env,
             capture_output=True,
         )
+
+
+def test_secret_key_fallbacks_are_read_from_the_environment():
+    """docs/OPERATIONS.md rotates SECRET_KEY through SECRET_KEY_FALLBACKS."""
+    script = "from django.conf import settings; print(','.join(settings.SECRET_KEY_FALLBACKS))"
+    env = {**os.environ, "DEBUG": "1", "SECRET_KEY_FALLBACKS": "old-key-1,old-key-2"}
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "sxsh_portal.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip().splitlines()[-1] == "old-key-1,old-key-2"
+
+
+@pytest.mark.django_db
+def test_a_session_survives_a_key_rotation_only_with_the_old_key_as_fallback(client, users, settings):
+    from django.test import Client
+
+    old, new = settings.SECRET_KEY, "a-new-key-" + "x" * 50
+    kept, lost = client, Client()
+    for c in (kept, lost):
+        c.force_login(users["ministry"], backend="django.contrib.auth.backends.ModelBackend")
+        assert c.get("/enterprises/").status_code == 200
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = new, [old]
+    assert kept.get("/enterprises/").status_code == 200  # and its session now carries the new key
+
+    settings.SECRET_KEY_FALLBACKS = []
+    assert kept.get("/enterprises/").status_code == 200
+    response = lost.get("/enterprises/")  # not seen during the fallback period: logged out
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -74,10 +74,29 @@ def test_assessment_list_costs_the_same_queries_for_any_size(
     for _ in range(n):
         make_assessment(options=[])
     client = client_for("ministry")
-    # session, user, capped count, page, two totals, three filter choice lists
-    with django_assert_max_num_queries(9):
+    # session, user, capped count, page, the page's option totals, two totals, three filter choice lists
+    with django_assert_max_num_queries(10):
         response = client.get("/assessments/")
     assert len(response.context["page"].rows) == min(n, 50)
+
+
+def test_list_rows_carry_the_same_option_totals_as_the_annotated_queryset(client_for, make_assessment):
+    from assessments.models import Assessment
+    from assessments.selectors import with_option_totals
+
+    with_options, without = make_assessment(), make_assessment(options=[])
+    rows = {a.pk: a for a in client_for("ministry").get("/assessments/").context["page"].rows}
+    names = [
+        "n_options",
+        "n_implemented",
+        "total_investment_vnd",
+        "total_savings_vnd",
+        "total_energy_toe",
+        "total_co2e_tonnes",
+    ]
+    for expected in with_option_totals(Assessment.objects.filter(pk__in=[with_options.pk, without.pk])):
+        assert [getattr(rows[expected.pk], n) for n in names] == [getattr(expected, n) for n in names]
+    assert rows[with_options.pk].n_options == 2 and rows[without.pk].n_options == 0
 
 
 def test_centre_creates_an_assessment_with_options_through_the_form(client_for, users, danang):
