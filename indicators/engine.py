@@ -107,6 +107,8 @@ def _fill(cur, *, units, today, progress, years=None):
     flow = [f for f in m.FAMILIES if f not in _DENSE]
     params = {"units": units, "today": today, "tz": tz, "y0": 0, "y1": 0}
     for family in flow:
+        if family == "assessments":
+            cur.execute(m._ASSESSMENT_GRAIN, params)
         if family == "options":
             cur.execute(m._OPTION_GRAIN, params)
         cur.execute(m._SQL[family], params)
@@ -174,6 +176,8 @@ FROM rollup_pv WHERE level = 'unit'
 GROUP BY GROUPING SETS ((metric, generation, year, unit_region), (metric, generation, year))
 """
 
+# Slices of regions and the nation: sparse sums (the years with facts), each key filled forward to
+# the last year by a window (LEAD: the next year with facts) instead of a join with every year.
 _SLICES_UP = """
 INSERT INTO rollup_pv
 WITH agg AS (
@@ -183,24 +187,17 @@ WITH agg AS (
     WHERE f.dimension <> ''
     GROUP BY GROUPING SETS ((f.metric, mp.generation, mp.region_id, f.dimension, f.dimension_value, f.year),
                             (f.metric, mp.generation, f.dimension, f.dimension_value, f.year))
-), keys AS (
-    SELECT metric, generation, nation, region_id, dimension, dimension_value, MIN(year) AS first_year
-    FROM agg GROUP BY 1, 2, 3, 4, 5, 6
-), dense AS (
-    SELECT k.*, y.year, COALESCE(a.v, 0) AS v, COALESCE(a.f, 0) AS f
-    FROM keys k
-    JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= k.first_year
-    LEFT JOIN agg a ON a.metric = k.metric AND a.generation = k.generation AND a.nation = k.nation
-        AND a.region_id = k.region_id AND a.dimension = k.dimension
-        AND a.dimension_value = k.dimension_value AND a.year = y.year
+), running AS (
+    SELECT agg.*, SUM(f) OVER w AS c, LEAD(year) OVER w AS next_year
+    FROM agg
+    WINDOW w AS (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER BY year)
 )
 SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
        CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL,
        CASE WHEN nation = 0 THEN NULLIF(region_id, 0) END, NULL,
-       dimension, dimension_value, year, v,
-       SUM(f) OVER (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER
-           BY year)
-FROM dense
+       dimension, dimension_value, y.year, CASE WHEN y.year = r.year THEN v ELSE 0 END, c
+FROM running r
+CROSS JOIN LATERAL generate_series(r.year, COALESCE(r.next_year - 1, %(y1)s::int)) AS y(year)
 """
 
 _NATIONAL = """
@@ -212,6 +209,17 @@ CROSS JOIN (VALUES (63), (34)) AS g(generation)
 CROSS JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year)
 LEFT JOIN indicators_rollupfact f ON f.unit_id IS NULL AND f.metric = mt.metric AND f.year = y.year
     AND f.dimension = ''
+"""
+
+# Units in force and units with an approved report, per place and year (the provenance columns).
+_PLACE_UNITS = """
+DROP TABLE IF EXISTS rollup_place_units;
+CREATE TEMPORARY TABLE rollup_place_units ON COMMIT DROP AS
+SELECT generation, pk, year, SUM(v) FILTER (WHERE metric = 'units') AS included,
+       SUM(v) FILTER (WHERE metric = 'units_approved') AS approved
+FROM rollup_pv WHERE dimension = '' AND metric IN ('units', 'units_approved')
+GROUP BY 1, 2, 3;
+ANALYZE rollup_place_units;
 """
 
 _VALUES = """
@@ -227,18 +235,14 @@ SELECT %(run)s, i.id, n.year, c.cum, n.generation, n.level, n.unit_id, n.region_
             ELSE ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END,
        CASE WHEN i.method = 'ratio' THEN ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END,
        CASE WHEN i.method = 'ratio' THEN ROUND(COALESCE(CASE WHEN c.cum THEN d.c ELSE d.v END, 0), 4) END,
-       COALESCE(pu.v, 0), COALESCE(pa.v, 0), %(now)s
+       COALESCE(pu.included, 0), COALESCE(pu.approved, 0), %(now)s
 FROM indicators_indicator i
 JOIN rollup_pv n ON n.metric = i.metric AND (n.dimension = '' OR n.dimension = ANY(i.dimensions))
 CROSS JOIN (VALUES (false), (true)) AS c(cum)
-LEFT JOIN rollup_pv d ON i.method = 'ratio' AND d.metric = i.denominator_metric AND d.generation =
-    n.generation
-    AND d.pk = n.pk AND d.year = n.year AND d.dimension = n.dimension AND d.dimension_value =
-        n.dimension_value
-LEFT JOIN rollup_pv pu ON pu.metric = 'units' AND pu.generation = n.generation AND pu.pk = n.pk
-    AND pu.year = n.year AND pu.dimension = ''
-LEFT JOIN rollup_pv pa ON pa.metric = 'units_approved' AND pa.generation = n.generation AND pa.pk = n.pk
-    AND pa.year = n.year AND pa.dimension = ''
+LEFT JOIN rollup_pv d ON d.metric = i.denominator_metric AND d.generation = n.generation
+    AND d.pk = n.pk AND d.year = n.year AND d.dimension = n.dimension
+    AND d.dimension_value = n.dimension_value
+LEFT JOIN rollup_place_units pu ON pu.generation = n.generation AND pu.pk = n.pk AND pu.year = n.year
 WHERE i.method IN ('sum', 'count', 'ratio')
 """
 
@@ -271,10 +275,8 @@ def _derive(cur, *, run_id, y0, y1, now, progress) -> int:
     progress.step("units")
     cur.execute(_SLICES_UP, {"y0": y0, "y1": y1})
     cur.execute(_NATIONAL, {"national": list(m.NATIONAL_METRICS), "y0": y0, "y1": y1})
-    cur.execute(
-        "CREATE INDEX ON rollup_pv (metric, generation, pk, year, dimension, dimension_value); "
-        "ANALYZE rollup_pv"
-    )
+    cur.execute("ANALYZE rollup_pv")
+    cur.execute(_PLACE_UNITS)
     progress.step("places")
     cur.execute("DELETE FROM indicators_indicatorvalue WHERE run_id = %s", [run_id])
     cur.execute(_VALUES, {"run": run_id, "now": now})
@@ -318,6 +320,9 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute("SET LOCAL enable_mergejoin = off")  # hash joins: no sorts of wide rows
+        # Compiling the big statements costs seconds each (jit_optimize_above_cost is soon reached)
+        # and gains nothing at these row counts.
+        cur.execute("SET LOCAL jit = off")
         if RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.DONE).exists():
             return run  # a duplicate of this task finished it while this one waited for the lock
         published = PublishedRun.objects.select_related("run").filter(pk=1).first()

@@ -216,40 +216,91 @@ JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= p.first_y
 """
 )
 
-# Counted assessments in long format: one row per assessment and slice ('' is the total), then
-# one GROUP BY. Distinct enterprises: f counts an enterprise in the first year of its slice.
+# Counted assessments, read once per run: one row per real submitted or accepted assessment with
+# everything the families below need (the enterprise's unit, sector and size, the centre's kind
+# and unit). The assessments, demonstration, options, applying and centres families read this
+# table instead of joining the assessments and enterprises again. In a refresh it holds the
+# assessments of the refreshed units' enterprises or centres.
+_ASSESSMENT_GRAIN = f"""
+DROP TABLE IF EXISTS rollup_assessment_grain;
+CREATE TEMPORARY TABLE rollup_assessment_grain ON COMMIT DROP AS
+SELECT a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year, a.start_date,
+       a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
+       COALESCE(c.kind, 'none') AS centre_kind, a.centre_id, c.unit_id AS centre_unit_id,
+       a.demonstration_model,
+       EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int AS demonstration_year
+FROM assessments_assessment a
+JOIN enterprises_enterprise e ON e.id = a.enterprise_id
+JOIN enterprises_sector s ON s.id = e.sector_id
+LEFT JOIN enterprises_centre c ON c.id = a.centre_id
+WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
+  AND ({_UNITS.format(col="e.unit_id")} OR c.unit_id = ANY(%(units)s::bigint[]));
+ANALYZE rollup_assessment_grain;
+"""
+
+
+def _distinct_enterprises(source: str) -> str:
+    """CTEs ``ents`` and ``news`` over ``source`` (distinct rows of enterprise_id, unit_id, sector,
+    size, year, dimension, dimension_value; the '' slice among them): per unit, year and slice, the
+    enterprises counted (v) and those counted for the first time in their slice (f). Sector and
+    size are the enterprise's own, so their slices come from the '' rows; hash aggregates only
+    (no sort of the long rows)."""
+    sets = (
+        "GROUPING SETS ((unit_id, year, dimension, dimension_value), (unit_id, year, dimension, sector),\n"
+        "                               (unit_id, year, dimension, size))"
+    )
+    keys = """CASE WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
+                ELSE dimension END AS dimension,
+           CASE WHEN GROUPING(sector) = 0 THEN sector WHEN GROUPING(size) = 0 THEN size
+                ELSE dimension_value END AS dimension_value"""
+    return f"""ents AS (
+    SELECT unit_id, year, {keys}, COUNT(*) AS v, 0 AS f
+    FROM {source} GROUP BY {sets}
+    HAVING GROUPING(dimension_value) = 0 OR dimension = ''
+), firsts AS (
+    SELECT enterprise_id, unit_id, sector, size, dimension, dimension_value, MIN(year) AS year
+    FROM {source} GROUP BY 1, 2, 3, 4, 5, 6
+), news AS (
+    SELECT unit_id, year, {keys}, 0 AS v, COUNT(*) AS f
+    FROM firsts GROUP BY {sets}
+    HAVING GROUPING(dimension_value) = 0 OR dimension = ''
+)"""
+
+
+# Counted assessments: sums per slice by grouping sets; distinct enterprises from one row per
+# enterprise, year and slice ('' is the total; f counts an enterprise in the first year of its slice).
 _SQL["assessments"] = (
     _INSERT
     + f"""
 WITH a AS (
-    SELECT a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year,
-           a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
-           COALESCE(c.kind, 'none') AS centre_kind
-    FROM assessments_assessment a
-    JOIN enterprises_enterprise e ON e.id = a.enterprise_id
-    JOIN enterprises_sector s ON s.id = e.sector_id
-    LEFT JOIN enterprises_centre c ON c.id = a.centre_id
-    WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r} AND {_UNITS.format(col="e.unit_id")}
-), per_enterprise AS (
-    -- one row per enterprise, year and slice (so distinct enterprises are counted as rows)
-    SELECT a.enterprise_id, a.unit_id, a.year, d.dimension, d.dimension_value,
-           COUNT(*) AS n,
-           COUNT(*) FILTER (WHERE a.kind = 'quick') AS quick,
-           COUNT(*) FILTER (WHERE a.kind = 'detailed') AS detailed
+    SELECT * FROM rollup_assessment_grain WHERE {_UNITS.format(col="unit_id")}
+), sums AS (
+    SELECT unit_id, year,
+           CASE WHEN GROUPING(kind) = 0 THEN 'assessment_kind'
+                WHEN GROUPING(funding_level) = 0 THEN 'funding_level'
+                WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
+                WHEN GROUPING(centre_kind) = 0 THEN 'centre_kind' ELSE '' END AS dimension,
+           COALESCE(kind, funding_level, sector, size, centre_kind, '') AS dimension_value,
+           COUNT(*) AS n, COUNT(*) FILTER (WHERE kind = 'quick') AS quick,
+           COUNT(*) FILTER (WHERE kind = 'detailed') AS detailed
+    FROM a
+    GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, kind), (unit_id, year, funding_level),
+                            (unit_id, year, sector), (unit_id, year, size), (unit_id, year, centre_kind))
+), long AS (
+    SELECT a.enterprise_id, a.unit_id, a.sector, a.size, a.year, d.dimension, d.dimension_value
     FROM a CROSS JOIN LATERAL (VALUES
         ('', ''), ('assessment_kind', a.kind), ('funding_level', a.funding_level),
-        ('sector', a.sector), ('size', a.size), ('centre_kind', a.centre_kind)
+        ('centre_kind', a.centre_kind)
     ) AS d(dimension, dimension_value)
-    GROUP BY 1, 2, 3, 4, 5
-), firsts AS (
-    SELECT p.*, p.year = MIN(p.year) OVER (PARTITION BY p.enterprise_id, p.dimension, p.dimension_value)
-        AS first
-    FROM per_enterprise p
-), grouped AS (
-    SELECT unit_id, year, dimension, dimension_value,
-           SUM(n) AS n, SUM(quick) AS quick, SUM(detailed) AS detailed,
-           COUNT(*) AS enterprises, COUNT(*) FILTER (WHERE first) AS new_enterprises
-    FROM firsts
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+), {_distinct_enterprises("long")}, grouped AS (
+    SELECT unit_id, year, dimension, dimension_value, SUM(n) AS n, SUM(quick) AS quick,
+           SUM(detailed) AS detailed, SUM(v) AS enterprises, SUM(f) AS new_enterprises
+    FROM (
+        SELECT unit_id, year, dimension, dimension_value, n, quick, detailed, 0 AS v, 0 AS f FROM sums
+        UNION ALL SELECT unit_id, year, dimension, dimension_value, 0, 0, 0, v, f FROM ents
+        UNION ALL SELECT unit_id, year, dimension, dimension_value, 0, 0, 0, v, f FROM news
+    ) x
     GROUP BY 1, 2, 3, 4
 )
 SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
@@ -266,15 +317,11 @@ WHERE m.keep AND m.v <> 0
 _SQL["demonstration"] = (
     _INSERT
     + f"""
-SELECT 'demonstration_models', e.unit_id, d.year, d.dimension, d.dimension_value, COUNT(*), COUNT(*)
-FROM assessments_assessment a
-JOIN enterprises_enterprise e ON e.id = a.enterprise_id
-CROSS JOIN LATERAL (VALUES
-    (EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int, '', ''),
-    (EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int, 'funding_level', a.funding_level)
-) AS d(year, dimension, dimension_value)
-WHERE a.demonstration_model AND NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
-  AND {_UNITS.format(col="e.unit_id")}
+SELECT 'demonstration_models', a.unit_id, a.demonstration_year, d.dimension, d.dimension_value, COUNT(*),
+       COUNT(*)
+FROM rollup_assessment_grain a
+CROSS JOIN LATERAL (VALUES ('', ''), ('funding_level', a.funding_level)) AS d(dimension, dimension_value)
+WHERE a.demonstration_model AND {_UNITS.format(col="a.unit_id")}
 GROUP BY 1, 2, 3, 4, 5
 """
 )
@@ -285,18 +332,15 @@ GROUP BY 1, 2, 3, 4, 5
 _OPTION_GRAIN = f"""
 DROP TABLE IF EXISTS rollup_option_grain;
 CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
-SELECT e.id AS enterprise_id, e.unit_id, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
-       a.funding_level,
+SELECT a.enterprise_id, a.unit_id, a.sector, a.size, a.funding_level,
        EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
        COUNT(*) AS n, SUM(o.annual_savings_vnd)::numeric AS vnd, SUM(o.electricity_kwh) AS kwh,
        SUM(o.energy_toe) AS toe, SUM(o.water_m3) AS water, SUM(o.co2e_tonnes) AS co2e
 FROM assessments_cpoption o
-JOIN assessments_assessment a ON a.id = o.assessment_id
-JOIN enterprises_enterprise e ON e.id = a.enterprise_id
-JOIN enterprises_sector s ON s.id = e.sector_id
-WHERE o.status = 'implemented' AND NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
-  AND {_UNITS.format(col="e.unit_id")}
-GROUP BY 1, 2, 3, 4, 5, 6
+JOIN rollup_assessment_grain a ON a.id = o.assessment_id
+WHERE o.status = 'implemented' AND {_UNITS.format(col="a.unit_id")}
+GROUP BY 1, 2, 3, 4, 5, 6;
+ANALYZE rollup_option_grain;
 """
 
 _SQL["options"] = (
@@ -323,20 +367,15 @@ FROM g CROSS JOIN LATERAL (VALUES
 
 _SQL["applying"] = (
     _INSERT
-    + """
-WITH slices AS (
-    SELECT DISTINCT g.enterprise_id, g.unit_id, g.year, d.dimension, d.dimension_value
-    FROM rollup_option_grain g CROSS JOIN LATERAL (VALUES
-        ('', ''), ('sector', g.sector), ('size', g.size), ('funding_level', g.funding_level)
-    ) AS d(dimension, dimension_value)
-), firsts AS (
-    SELECT s.*, s.year = MIN(s.year) OVER (PARTITION BY s.enterprise_id, s.dimension, s.dimension_value)
-        AS first
-    FROM slices s
-)
-SELECT 'enterprises_applying_cp', unit_id, year, dimension, dimension_value,
-       COUNT(*), COUNT(*) FILTER (WHERE first)
-FROM firsts
+    + f"""
+WITH long AS (
+    SELECT g.enterprise_id, g.unit_id, g.sector, g.size, g.year, d.dimension, d.dimension_value
+    FROM rollup_option_grain g
+    CROSS JOIN LATERAL (VALUES ('', ''), ('funding_level', g.funding_level)) AS d(dimension, dimension_value)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+), {_distinct_enterprises("long")}
+SELECT 'enterprises_applying_cp', unit_id, year, dimension, dimension_value, SUM(v), SUM(f)
+FROM (SELECT * FROM ents UNION ALL SELECT * FROM news) x
 GROUP BY 2, 3, 4, 5
 """
 )
@@ -367,9 +406,9 @@ _SQL["centres"] = (
     _INSERT
     + f"""
 WITH act AS (
-    SELECT DISTINCT c.id, c.unit_id, c.kind, EXTRACT(YEAR FROM a.start_date)::int AS year
-    FROM assessments_assessment a JOIN enterprises_centre c ON c.id = a.centre_id
-    WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r} AND {_UNITS.format(col="c.unit_id")}
+    SELECT DISTINCT a.centre_id AS id, a.centre_unit_id AS unit_id, a.centre_kind AS kind, a.year
+    FROM rollup_assessment_grain a
+    WHERE a.centre_id IS NOT NULL AND {_UNITS.format(col="a.centre_unit_id")}
 ), firsts AS (SELECT id, MIN(year) AS first_year FROM act GROUP BY id)
 SELECT 'active_centres', act.unit_id, act.year, d.dimension, d.dimension_value,
        COUNT(*), COUNT(*) FILTER (WHERE f.first_year = act.year)
@@ -426,6 +465,8 @@ def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) ->
     units (``None``: all). One statement per family; ``step(name)`` is called after each."""
     params = {"units": units, "y0": y0, "y1": y1, "today": today, "tz": tz}
     for family in FAMILIES:
+        if family == "assessments":
+            cursor.execute(_ASSESSMENT_GRAIN, params)
         if family == "options":
             cursor.execute(_OPTION_GRAIN, params)
         cursor.execute(_SQL[family], params)
