@@ -234,7 +234,14 @@ JOIN enterprises_enterprise e ON e.id = a.enterprise_id
 JOIN enterprises_sector s ON s.id = e.sector_id
 LEFT JOIN enterprises_centre c ON c.id = a.centre_id
 WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
-  AND ({_UNITS.format(col="e.unit_id")} OR c.unit_id = ANY(%(units)s::bigint[]));
+  AND (%(units)s::bigint[] IS NULL OR a.id IN (
+    -- a refresh: the assessments of the units' enterprises and centres, found through the indexes
+    SELECT x.id FROM assessments_assessment x JOIN enterprises_enterprise xe ON xe.id = x.enterprise_id
+    WHERE xe.unit_id = ANY(%(units)s::bigint[])
+    UNION
+    SELECT x.id FROM assessments_assessment x JOIN enterprises_centre xc ON xc.id = x.centre_id
+    WHERE xc.unit_id = ANY(%(units)s::bigint[])
+  ));
 ANALYZE rollup_assessment_grain;
 """
 
