@@ -15,11 +15,19 @@ A run, in one database transaction (serialised with the other runs by an advisor
    cumulatively to the year; ratios as the ratio of the sums (numerator and denominator kept);
    each row with its provenance (run, computed_at, units in force it covers, units among them
    with an approved report for the year);
-4. publication: ``PublishedRun`` points at the new run and the run is marked done, in the same
-   transaction. A worker killed half-way rolls everything back: the previous values stay
-   published, and the redelivered task runs again from the start.
+4. writing: a full run writes every value under its run. A refresh writes only what changed: the
+   values of the places its family feeds (its units in both views, their regions, the nation) are
+   compared with the published ones; new or different values are inserted under the refresh's
+   run and the published rows they replace (or that have no value any more) get
+   ``replaced_by_run``. Unchanged values keep the run and ``computed_at`` that computed them;
+5. publication: ``PublishedRun`` points at the new run, with its layers (a full run: itself; a
+   refresh: the published layers and itself), and the run is marked done, in the same
+   transaction. A worker killed half-way rolls everything back (inserted rows and replacement
+   marks alike): the previous values stay published, and the redelivered task runs again from
+   the start.
 
-Values of older runs are deleted after the commit (the last two runs keep theirs).
+Values of older runs are deleted after the commit (the last two runs and the published layers
+keep theirs).
 """
 
 import datetime
