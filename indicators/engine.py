@@ -206,6 +206,8 @@ SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
        dimension, dimension_value, y.year, CASE WHEN y.year = r.year THEN v ELSE 0 END, c
 FROM running r
 CROSS JOIN LATERAL generate_series(r.year, COALESCE(r.next_year - 1, %(y1)s::int)) AS y(year)
+WHERE %(all_places)s OR (generation, CASE WHEN nation = 1 THEN 0 ELSE -region_id END)
+    IN (SELECT generation, pk FROM rollup_touched)
 """
 
 _NATIONAL = """
@@ -325,6 +327,7 @@ def _derive(cur, *, run_id, y0, y1, now, progress, family=None, layers=None) -> 
     top of ``layers``, those of the places ``family`` feeds that changed. Returns the rows written."""
     unit_metrics = [x for x in m.METRICS.values() if not x.national]
     cur.execute(_MAP)
+    cur.execute(_TOUCHED, {"family": family or []})
     cur.execute(
         _UNIT_VALUES,
         {
@@ -336,13 +339,12 @@ def _derive(cur, *, run_id, y0, y1, now, progress, family=None, layers=None) -> 
     )
     cur.execute(_TOTALS_UP)
     progress.step("units")
-    cur.execute(_SLICES_UP, {"y0": y0, "y1": y1})
+    cur.execute(_SLICES_UP, {"y0": y0, "y1": y1, "all_places": layers is None})
     cur.execute(_NATIONAL, {"national": list(m.NATIONAL_METRICS), "y0": y0, "y1": y1})
     cur.execute("ANALYZE rollup_pv")
     cur.execute(_PLACE_UNITS)
     progress.step("places")
     cur.execute("DELETE FROM indicators_indicatorvalue WHERE run_id = %s", [run_id])
-    cur.execute(_TOUCHED, {"family": family or []})
     if layers is None:
         cur.execute(_INSERT_VALUES, {"run": run_id, "now": now, "all_places": True})
         written = cur.rowcount
