@@ -119,7 +119,8 @@ def _fill(cur, *, units, today, progress, years=None):
             cur.execute(m._ASSESSMENT_GRAIN, params)
         if family == "options":
             cur.execute(m._OPTION_GRAIN, params)
-        cur.execute(m._SQL[family], params)
+        if m._SQL[family]:
+            cur.execute(m._SQL[family], params)
         progress.step(family)
     y0, y1 = _years(cur, today)
     if years is not None and (y0, y1) != tuple(years):

@@ -246,42 +246,41 @@ ANALYZE rollup_assessment_grain;
 """
 
 
-def _distinct_enterprises(source: str) -> str:
-    """CTEs ``ents`` and ``news`` over ``source`` (distinct rows of enterprise_id, unit_id, sector,
-    size, year, dimension, dimension_value; the '' slice among them): per unit, year and slice, the
-    enterprises counted (v) and those counted for the first time in their slice (f). Sector and
-    size are the enterprise's own, so their slices come from the '' rows; hash aggregates only
-    (no sort of the long rows)."""
-    sets = (
-        "GROUPING SETS ((unit_id, year, dimension, dimension_value), (unit_id, year, dimension, sector),\n"
-        "                               (unit_id, year, dimension, size))"
+# Distinct enterprises without a long format: each counted row is flagged by window functions as the
+# first of its enterprise in the year (v) and the first of its enterprise ever (f), per slice whose
+# value varies from row to row (the enterprise fixes unit, sector and size: their slices use the
+# total's flags); one sort per such slice, then one aggregate by grouping sets picks the flags of
+# each set.
+def _first(slice_: str, order: str) -> str:
+    """The v and f flags of ``slice_`` ('' = the total) for rows ordered by ``order`` within a year."""
+    part = f"enterprise_id, {slice_}" if slice_ else "enterprise_id"
+    name = slice_ or "all"
+    return (
+        f"ROW_NUMBER() OVER (PARTITION BY {part}, year ORDER BY {order}) = 1 AS v_{name},\n"
+        f"           ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY year, {order}) = 1 AS f_{name}"
     )
-    keys = """CASE WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
-                ELSE dimension END AS dimension,
-           CASE WHEN GROUPING(sector) = 0 THEN sector WHEN GROUPING(size) = 0 THEN size
-                ELSE dimension_value END AS dimension_value"""
-    return f"""ents AS (
-    SELECT unit_id, year, {keys}, COUNT(*) AS v, 0 AS f
-    FROM {source} GROUP BY {sets}
-    HAVING GROUPING(dimension_value) = 0 OR dimension = ''
-), firsts AS (
-    SELECT enterprise_id, unit_id, sector, size, dimension, dimension_value, MIN(year) AS year
-    FROM {source} GROUP BY 1, 2, 3, 4, 5, 6
-), news AS (
-    SELECT unit_id, year, {keys}, 0 AS v, COUNT(*) AS f
-    FROM firsts GROUP BY {sets}
-    HAVING GROUPING(dimension_value) = 0 OR dimension = ''
-)"""
 
 
-# Counted assessments: sums per slice by grouping sets; distinct enterprises from one row per
-# enterprise, year and slice ('' is the total; f counts an enterprise in the first year of its slice).
+def _pick(flag: str, slices: tuple[str, ...]) -> str:
+    """COUNT of the rows flagged ``flag`` for the slice that the grouping set groups by."""
+    cases = " ".join(f"WHEN GROUPING({x}) = 0 THEN COUNT(*) FILTER (WHERE {flag}_{x})" for x in slices)
+    return f"CASE {cases} ELSE COUNT(*) FILTER (WHERE {flag}_all) END"
+
+
+_A_SLICES = ("kind", "funding_level", "centre_kind")
+
+# Counted assessments: sums and distinct enterprises per unit, year and slice in one aggregate.
 _SQL["assessments"] = (
     _INSERT
     + f"""
 WITH a AS (
-    SELECT * FROM rollup_assessment_grain WHERE {_UNITS.format(col="unit_id")}
-), sums AS (
+    SELECT id, enterprise_id, unit_id, year, kind, funding_level, sector, size, centre_kind,
+           {_first("", "id")},
+           {_first("kind", "id")},
+           {_first("funding_level", "id")},
+           {_first("centre_kind", "id")}
+    FROM rollup_assessment_grain WHERE {_UNITS.format(col="unit_id")}
+), grouped AS (
     SELECT unit_id, year,
            CASE WHEN GROUPING(kind) = 0 THEN 'assessment_kind'
                 WHEN GROUPING(funding_level) = 0 THEN 'funding_level'
@@ -289,26 +288,12 @@ WITH a AS (
                 WHEN GROUPING(centre_kind) = 0 THEN 'centre_kind' ELSE '' END AS dimension,
            COALESCE(kind, funding_level, sector, size, centre_kind, '') AS dimension_value,
            COUNT(*) AS n, COUNT(*) FILTER (WHERE kind = 'quick') AS quick,
-           COUNT(*) FILTER (WHERE kind = 'detailed') AS detailed
+           COUNT(*) FILTER (WHERE kind = 'detailed') AS detailed,
+           {_pick("v", _A_SLICES)} AS enterprises,
+           {_pick("f", _A_SLICES)} AS new_enterprises
     FROM a
     GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, kind), (unit_id, year, funding_level),
                             (unit_id, year, sector), (unit_id, year, size), (unit_id, year, centre_kind))
-), long AS (
-    SELECT a.enterprise_id, a.unit_id, a.sector, a.size, a.year, d.dimension, d.dimension_value
-    FROM a CROSS JOIN LATERAL (VALUES
-        ('', ''), ('assessment_kind', a.kind), ('funding_level', a.funding_level),
-        ('centre_kind', a.centre_kind)
-    ) AS d(dimension, dimension_value)
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
-), {_distinct_enterprises("long")}, grouped AS (
-    SELECT unit_id, year, dimension, dimension_value, SUM(n) AS n, SUM(quick) AS quick,
-           SUM(detailed) AS detailed, SUM(v) AS enterprises, SUM(f) AS new_enterprises
-    FROM (
-        SELECT unit_id, year, dimension, dimension_value, n, quick, detailed, 0 AS v, 0 AS f FROM sums
-        UNION ALL SELECT unit_id, year, dimension, dimension_value, 0, 0, 0, v, f FROM ents
-        UNION ALL SELECT unit_id, year, dimension, dimension_value, 0, 0, 0, v, f FROM news
-    ) x
-    GROUP BY 1, 2, 3, 4
 )
 SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
 FROM grouped g CROSS JOIN LATERAL (VALUES
@@ -350,42 +335,39 @@ GROUP BY 1, 2, 3, 4, 5, 6;
 ANALYZE rollup_option_grain;
 """
 
+# The option sums and the enterprises applying CP in one aggregate over the option grain (one row
+# per enterprise, year and funding level: the v flag of the funding slice is always true).
 _SQL["options"] = (
     _INSERT
-    + """
-WITH g AS (
+    + f"""
+WITH o AS (
+    SELECT *, {_first("", "funding_level")},
+           ROW_NUMBER() OVER (PARTITION BY enterprise_id, funding_level ORDER BY year) = 1 AS f_funding_level,
+           true AS v_funding_level
+    FROM rollup_option_grain
+), g AS (
     SELECT unit_id, year,
            CASE WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
                 WHEN GROUPING(funding_level) = 0 THEN 'funding_level' ELSE '' END AS dimension,
            COALESCE(sector, size, funding_level, '') AS dimension_value,
            SUM(n) AS n, SUM(vnd) AS vnd, SUM(kwh) AS kwh, SUM(toe) AS toe, SUM(water) AS water,
-           SUM(co2e) AS co2e
-    FROM rollup_option_grain
+           SUM(co2e) AS co2e, {_pick("v", ("funding_level",))} AS enterprises,
+           {_pick("f", ("funding_level",))} AS new_enterprises
+    FROM o
     GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, sector), (unit_id, year, size),
                             (unit_id, year, funding_level))
 )
-SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.v
+SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
 FROM g CROSS JOIN LATERAL (VALUES
-    ('options_implemented', g.n), ('savings_vnd', g.vnd), ('savings_electricity_kwh', g.kwh),
-    ('savings_energy_toe', g.toe), ('savings_water_m3', g.water), ('savings_co2e_tonnes', g.co2e)
-) AS m(metric, v)
+    ('options_implemented', g.n, g.n), ('savings_vnd', g.vnd, g.vnd),
+    ('savings_electricity_kwh', g.kwh, g.kwh), ('savings_energy_toe', g.toe, g.toe),
+    ('savings_water_m3', g.water, g.water), ('savings_co2e_tonnes', g.co2e, g.co2e),
+    ('enterprises_applying_cp', g.enterprises, g.new_enterprises)
+) AS m(metric, v, f)
 """
 )
 
-_SQL["applying"] = (
-    _INSERT
-    + f"""
-WITH long AS (
-    SELECT g.enterprise_id, g.unit_id, g.sector, g.size, g.year, d.dimension, d.dimension_value
-    FROM rollup_option_grain g
-    CROSS JOIN LATERAL (VALUES ('', ''), ('funding_level', g.funding_level)) AS d(dimension, dimension_value)
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
-), {_distinct_enterprises("long")}
-SELECT 'enterprises_applying_cp', unit_id, year, dimension, dimension_value, SUM(v), SUM(f)
-FROM (SELECT * FROM ents UNION ALL SELECT * FROM news) x
-GROUP BY 2, 3, 4, 5
-"""
-)
+_SQL["applying"] = ""  # written by the options statement
 
 _SQL["events"] = (
     _INSERT
@@ -476,6 +458,7 @@ def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) ->
             cursor.execute(_ASSESSMENT_GRAIN, params)
         if family == "options":
             cursor.execute(_OPTION_GRAIN, params)
-        cursor.execute(_SQL[family], params)
+        if _SQL[family]:
+            cursor.execute(_SQL[family], params)
         if step:
             step(family)
