@@ -116,7 +116,7 @@ def _fill(cur, *, units, today, progress, years=None):
     params = {"units": units, "today": today, "tz": tz, "y0": 0, "y1": 0}
     for family in flow:
         if family == "assessments":
-            cur.execute(m._ASSESSMENT_GRAIN, params)
+            cur.execute(m.assessment_grain(units is not None), params)
         if family == "options":
             cur.execute(m._OPTION_GRAIN, params)
         if m._SQL[family]:

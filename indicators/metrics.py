@@ -221,27 +221,31 @@ JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= p.first_y
 # and unit). The assessments, demonstration, options, applying and centres families read this
 # table instead of joining the assessments and enterprises again. In a refresh it holds the
 # assessments of the refreshed units' enterprises or centres.
-_ASSESSMENT_GRAIN = f"""
-DROP TABLE IF EXISTS rollup_assessment_grain;
-CREATE TEMPORARY TABLE rollup_assessment_grain ON COMMIT DROP AS
-SELECT a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year, a.start_date,
-       a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
+_GRAIN_COLUMNS = """a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year,
+       a.start_date, a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), 'unknown') AS size,
        COALESCE(c.kind, 'none') AS centre_kind, a.centre_id, c.unit_id AS centre_unit_id,
        a.demonstration_model,
-       EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int AS demonstration_year
-FROM assessments_assessment a
+       EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int AS demonstration_year"""
+_GRAIN_FROM = f"""assessments_assessment a
 JOIN enterprises_enterprise e ON e.id = a.enterprise_id
 JOIN enterprises_sector s ON s.id = e.sector_id
 LEFT JOIN enterprises_centre c ON c.id = a.centre_id
-WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
-  AND (%(units)s::bigint[] IS NULL OR a.id IN (
-    -- a refresh: the assessments of the units' enterprises and centres, found through the indexes
-    SELECT x.id FROM assessments_assessment x JOIN enterprises_enterprise xe ON xe.id = x.enterprise_id
-    WHERE xe.unit_id = ANY(%(units)s::bigint[])
-    UNION
-    SELECT x.id FROM assessments_assessment x JOIN enterprises_centre xc ON xc.id = x.centre_id
-    WHERE xc.unit_id = ANY(%(units)s::bigint[])
-  ));
+WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}"""
+
+
+def assessment_grain(refresh: bool) -> str:
+    """The statement filling ``rollup_assessment_grain``: every counted assessment, or in a refresh
+    (``%(units)s`` set) those of the units' enterprises and centres, found through the indexes."""
+    if refresh:
+        select = f"""SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM} AND e.unit_id = ANY(%(units)s::bigint[])
+UNION
+SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM} AND c.unit_id = ANY(%(units)s::bigint[])"""
+    else:
+        select = f"SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM}"
+    return f"""
+DROP TABLE IF EXISTS rollup_assessment_grain;
+CREATE TEMPORARY TABLE rollup_assessment_grain ON COMMIT DROP AS
+{select};
 ANALYZE rollup_assessment_grain;
 """
 
@@ -455,7 +459,7 @@ def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) ->
     params = {"units": units, "y0": y0, "y1": y1, "today": today, "tz": tz}
     for family in FAMILIES:
         if family == "assessments":
-            cursor.execute(_ASSESSMENT_GRAIN, params)
+            cursor.execute(assessment_grain(units is not None), params)
         if family == "options":
             cursor.execute(_OPTION_GRAIN, params)
         if _SQL[family]:
