@@ -118,7 +118,7 @@ def _fill(cur, *, units, today, progress, years=None):
         if family == "assessments":
             cur.execute(m.assessment_grain(units is not None), params)
         if family == "options":
-            cur.execute(m._OPTION_GRAIN, params)
+            cur.execute(m.option_grain(units is not None), params)
         if m._SQL[family]:
             cur.execute(m._SQL[family], params)
         progress.step(family)
@@ -190,12 +190,20 @@ GROUP BY GROUPING SETS ((metric, generation, year, unit_region), (metric, genera
 _SLICES_UP = """
 INSERT INTO rollup_pv
 WITH agg AS (
-    SELECT f.metric, mp.generation, GROUPING(mp.region_id) AS nation, COALESCE(mp.region_id, 0) AS region_id,
-           f.dimension, f.dimension_value, f.year, SUM(f.v) AS v, SUM(f.f) AS f
+    SELECT f.metric, mp.generation, 0 AS nation, mp.region_id, f.dimension, f.dimension_value, f.year,
+           SUM(f.v) AS v, SUM(f.f) AS f
     FROM indicators_rollupfact f JOIN rollup_map mp ON mp.unit_id = f.unit_id
     WHERE f.dimension <> ''
-    GROUP BY GROUPING SETS ((f.metric, mp.generation, mp.region_id, f.dimension, f.dimension_value, f.year),
-                            (f.metric, mp.generation, f.dimension, f.dimension_value, f.year))
+      AND (%(all_places)s OR (mp.generation, -mp.region_id) IN (SELECT generation, pk FROM rollup_touched))
+    GROUP BY 1, 2, 4, 5, 6, 7
+    UNION ALL
+    -- the nation: every fact lands on one unit of each view, so both views share one sum
+    SELECT n.metric, g.generation, 1, 0, n.dimension, n.dimension_value, n.year, n.v, n.f
+    FROM (
+        SELECT metric, dimension, dimension_value, year, SUM(v) AS v, SUM(f) AS f
+        FROM indicators_rollupfact WHERE dimension <> '' AND unit_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4
+    ) n CROSS JOIN (VALUES (63), (34)) AS g(generation)
 ), running AS (
     SELECT agg.*, SUM(f) OVER w AS c, LEAD(year) OVER w AS next_year
     FROM agg

@@ -325,19 +325,34 @@ GROUP BY 1, 2, 3, 4, 5
 # Implemented options of counted assessments: aggregated once at the finest grain (enterprise,
 # year, funding level: the enterprise fixes unit, sector and size), into a temporary table that
 # feeds both the sums and the distinct enterprises.
-_OPTION_GRAIN = f"""
-DROP TABLE IF EXISTS rollup_option_grain;
-CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
-SELECT a.enterprise_id, a.unit_id, a.sector, a.size, a.funding_level,
+_OPTION_GRAIN_COLUMNS = """a.enterprise_id, a.unit_id, a.sector, a.size, a.funding_level,
        EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
        COUNT(*) AS n, SUM(o.annual_savings_vnd)::numeric AS vnd, SUM(o.electricity_kwh) AS kwh,
-       SUM(o.energy_toe) AS toe, SUM(o.water_m3) AS water, SUM(o.co2e_tonnes) AS co2e
-FROM assessments_cpoption o
+       SUM(o.energy_toe) AS toe, SUM(o.water_m3) AS water, SUM(o.co2e_tonnes) AS co2e"""
+
+
+def option_grain(refresh: bool) -> str:
+    """The statement filling ``rollup_option_grain``; in a refresh the few assessments' options are
+    read through the index on ``assessment_id`` (a lateral join) rather than by a scan of all."""
+    if refresh:
+        source = f"""rollup_assessment_grain a
+CROSS JOIN LATERAL (
+    SELECT * FROM assessments_cpoption x WHERE x.assessment_id = a.id AND x.status = 'implemented'
+) o
+WHERE {_UNITS.format(col="a.unit_id")}"""
+    else:
+        source = """assessments_cpoption o
 JOIN rollup_assessment_grain a ON a.id = o.assessment_id
-WHERE o.status = 'implemented' AND {_UNITS.format(col="a.unit_id")}
+WHERE o.status = 'implemented'"""
+    return f"""
+DROP TABLE IF EXISTS rollup_option_grain;
+CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
+SELECT {_OPTION_GRAIN_COLUMNS}
+FROM {source}
 GROUP BY 1, 2, 3, 4, 5, 6;
 ANALYZE rollup_option_grain;
 """
+
 
 # The option sums and the enterprises applying CP in one aggregate over the option grain (one row
 # per enterprise, year and funding level: the v flag of the funding slice is always true).
@@ -461,7 +476,7 @@ def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) ->
         if family == "assessments":
             cursor.execute(assessment_grain(units is not None), params)
         if family == "options":
-            cursor.execute(_OPTION_GRAIN, params)
+            cursor.execute(option_grain(units is not None), params)
         if _SQL[family]:
             cursor.execute(_SQL[family], params)
         if step:
