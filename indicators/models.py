@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -232,14 +233,16 @@ class PublishedRun(models.Model):
 class IndicatorValueQuerySet(models.QuerySet):
     def published(self):
         """Values of the published run (what every reader reads): the rows of its layers that no
-        later layer replaced; a full run's rows alone."""
-        row = PublishedRun.objects.filter(pk=1).only("run_id", "layers").first()
-        if row is None:
-            return self.none()
-        runs = row.visible_runs()
-        if len(runs) == 1:
-            return self.filter(run_id=runs[0])
-        return self.filter(run_id__in=runs).exclude(replaced_by_run__in=runs)
+        layer replaced (a full run's rows alone). One statement: the layers are read in the same
+        snapshot as the values, so a run published (or pruned) meanwhile is never half seen."""
+        runs = RawSQL(_VISIBLE_RUNS, [])
+        return self.filter(run_id__in=runs).exclude(replaced_by_run__in=RawSQL(_VISIBLE_RUNS, []))
+
+
+# The runs whose rows are published (``PublishedRun.visible_runs`` in SQL).
+_VISIBLE_RUNS = """SELECT unnest(CASE WHEN layers[cardinality(layers)] = run_id THEN layers
+                              ELSE ARRAY[run_id] END)
+                   FROM indicators_publishedrun WHERE id = 1"""
 
 
 class IndicatorValue(models.Model):
