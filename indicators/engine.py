@@ -15,11 +15,19 @@ A run, in one database transaction (serialised with the other runs by an advisor
    cumulatively to the year; ratios as the ratio of the sums (numerator and denominator kept);
    each row with its provenance (run, computed_at, units in force it covers, units among them
    with an approved report for the year);
-4. publication: ``PublishedRun`` points at the new run and the run is marked done, in the same
-   transaction. A worker killed half-way rolls everything back: the previous values stay
-   published, and the redelivered task runs again from the start.
+4. writing: a full run writes every value under its run. A refresh writes only what changed: the
+   values of the places its family feeds (its units in both views, their regions, the nation) are
+   compared with the published ones; new or different values are inserted under the refresh's
+   run and the published rows they replace (or that have no value any more) get
+   ``replaced_by_run``. Unchanged values keep the run and ``computed_at`` that computed them;
+5. publication: ``PublishedRun`` points at the new run, with its layers (a full run: itself; a
+   refresh: the published layers and itself), and the run is marked done, in the same
+   transaction. A worker killed half-way rolls everything back (inserted rows and replacement
+   marks alike): the previous values stay published, and the redelivered task runs again from
+   the start.
 
-Values of older runs are deleted after the commit (the last two runs keep theirs).
+Values of older runs are deleted after the commit (the last two runs and the published layers
+keep theirs).
 """
 
 import datetime
@@ -107,9 +115,12 @@ def _fill(cur, *, units, today, progress, years=None):
     flow = [f for f in m.FAMILIES if f not in _DENSE]
     params = {"units": units, "today": today, "tz": tz, "y0": 0, "y1": 0}
     for family in flow:
+        if family == "assessments":
+            cur.execute(m.assessment_grain(units is not None), params)
         if family == "options":
-            cur.execute(m._OPTION_GRAIN, params)
-        cur.execute(m._SQL[family], params)
+            cur.execute(m.option_grain(units is not None), params)
+        if m._SQL[family]:
+            cur.execute(m._SQL[family], params)
         progress.step(family)
     y0, y1 = _years(cur, today)
     if years is not None and (y0, y1) != tuple(years):
@@ -174,33 +185,38 @@ FROM rollup_pv WHERE level = 'unit'
 GROUP BY GROUPING SETS ((metric, generation, year, unit_region), (metric, generation, year))
 """
 
+# Slices of regions and the nation: sparse sums (the years with facts), each key filled forward to
+# the last year by a window (LEAD: the next year with facts) instead of a join with every year.
 _SLICES_UP = """
 INSERT INTO rollup_pv
 WITH agg AS (
-    SELECT f.metric, mp.generation, GROUPING(mp.region_id) AS nation, COALESCE(mp.region_id, 0) AS region_id,
-           f.dimension, f.dimension_value, f.year, SUM(f.v) AS v, SUM(f.f) AS f
+    SELECT f.metric, mp.generation, 0 AS nation, mp.region_id, f.dimension, f.dimension_value, f.year,
+           SUM(f.v) AS v, SUM(f.f) AS f
     FROM indicators_rollupfact f JOIN rollup_map mp ON mp.unit_id = f.unit_id
     WHERE f.dimension <> ''
-    GROUP BY GROUPING SETS ((f.metric, mp.generation, mp.region_id, f.dimension, f.dimension_value, f.year),
-                            (f.metric, mp.generation, f.dimension, f.dimension_value, f.year))
-), keys AS (
-    SELECT metric, generation, nation, region_id, dimension, dimension_value, MIN(year) AS first_year
-    FROM agg GROUP BY 1, 2, 3, 4, 5, 6
-), dense AS (
-    SELECT k.*, y.year, COALESCE(a.v, 0) AS v, COALESCE(a.f, 0) AS f
-    FROM keys k
-    JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= k.first_year
-    LEFT JOIN agg a ON a.metric = k.metric AND a.generation = k.generation AND a.nation = k.nation
-        AND a.region_id = k.region_id AND a.dimension = k.dimension
-        AND a.dimension_value = k.dimension_value AND a.year = y.year
+      AND (%(all_places)s OR (mp.generation, -mp.region_id) IN (SELECT generation, pk FROM rollup_touched))
+    GROUP BY 1, 2, 4, 5, 6, 7
+    UNION ALL
+    -- the nation: every fact lands on one unit of each view, so both views share one sum
+    SELECT n.metric, g.generation, 1, 0, n.dimension, n.dimension_value, n.year, n.v, n.f
+    FROM (
+        SELECT metric, dimension, dimension_value, year, SUM(v) AS v, SUM(f) AS f
+        FROM indicators_rollupfact WHERE dimension <> '' AND unit_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4
+    ) n CROSS JOIN (VALUES (63), (34)) AS g(generation)
+), running AS (
+    SELECT agg.*, SUM(f) OVER w AS c, LEAD(year) OVER w AS next_year
+    FROM agg
+    WINDOW w AS (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER BY year)
 )
 SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
        CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL,
        CASE WHEN nation = 0 THEN NULLIF(region_id, 0) END, NULL,
-       dimension, dimension_value, year, v,
-       SUM(f) OVER (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER
-           BY year)
-FROM dense
+       dimension, dimension_value, y.year, CASE WHEN y.year = r.year THEN v ELSE 0 END, c
+FROM running r
+CROSS JOIN LATERAL generate_series(r.year, COALESCE(r.next_year - 1, %(y1)s::int)) AS y(year)
+WHERE %(all_places)s OR (generation, CASE WHEN nation = 1 THEN 0 ELSE -region_id END)
+    IN (SELECT generation, pk FROM rollup_touched)
 """
 
 _NATIONAL = """
@@ -214,50 +230,113 @@ LEFT JOIN indicators_rollupfact f ON f.unit_id IS NULL AND f.metric = mt.metric 
     AND f.dimension = ''
 """
 
-_VALUES = """
-INSERT INTO indicators_indicatorvalue (run_id, indicator_id, year, cumulative, generation, level, unit_id,
-    region_id, dimension, dimension_value, value, numerator, denominator, units_included, units_approved,
-    computed_at)
-SELECT %(run)s, i.id, n.year, c.cum, n.generation, n.level, n.unit_id, n.region_id, n.dimension,
-       n.dimension_value,
+# Units in force and units with an approved report, per place and year (the provenance columns).
+_PLACE_UNITS = """
+DROP TABLE IF EXISTS rollup_place_units;
+CREATE TEMPORARY TABLE rollup_place_units ON COMMIT DROP AS
+SELECT generation, pk, year, SUM(v) FILTER (WHERE metric = 'units') AS included,
+       SUM(v) FILTER (WHERE metric = 'units_approved') AS approved
+FROM rollup_pv WHERE dimension = '' AND metric IN ('units', 'units_approved')
+GROUP BY 1, 2, 3;
+ANALYZE rollup_place_units;
+"""
+
+
+# Every value of the places in rollup_touched (all places when it is not restricted), without the
+# run and the time: (indicator, year, cumulative, place, slice) -> value and provenance.
+_VALUE_ROWS = """
+SELECT i.id AS indicator_id, n.year, c.cum AS cumulative, n.generation, n.level, n.unit_id, n.region_id,
+       n.dimension, n.dimension_value,
        CASE WHEN i.method = 'ratio' THEN
                 CASE WHEN (CASE WHEN c.cum THEN d.c ELSE d.v END) > 0
                      THEN ROUND((CASE WHEN c.cum THEN n.c ELSE n.v END)
                                 / (CASE WHEN c.cum THEN d.c ELSE d.v END) * i.ratio_scale, 4) END
-            ELSE ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END,
-       CASE WHEN i.method = 'ratio' THEN ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END,
-       CASE WHEN i.method = 'ratio' THEN ROUND(COALESCE(CASE WHEN c.cum THEN d.c ELSE d.v END, 0), 4) END,
-       COALESCE(pu.v, 0), COALESCE(pa.v, 0), %(now)s
+            ELSE ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END AS value,
+       CASE WHEN i.method = 'ratio' THEN ROUND(CASE WHEN c.cum THEN n.c ELSE n.v END, 4) END AS numerator,
+       CASE WHEN i.method = 'ratio' THEN ROUND(COALESCE(CASE WHEN c.cum THEN d.c ELSE d.v END, 0), 4) END
+           AS denominator,
+       COALESCE(pu.included, 0) AS units_included, COALESCE(pu.approved, 0) AS units_approved
 FROM indicators_indicator i
 JOIN rollup_pv n ON n.metric = i.metric AND (n.dimension = '' OR n.dimension = ANY(i.dimensions))
 CROSS JOIN (VALUES (false), (true)) AS c(cum)
-LEFT JOIN rollup_pv d ON i.method = 'ratio' AND d.metric = i.denominator_metric AND d.generation =
-    n.generation
-    AND d.pk = n.pk AND d.year = n.year AND d.dimension = n.dimension AND d.dimension_value =
-        n.dimension_value
-LEFT JOIN rollup_pv pu ON pu.metric = 'units' AND pu.generation = n.generation AND pu.pk = n.pk
-    AND pu.year = n.year AND pu.dimension = ''
-LEFT JOIN rollup_pv pa ON pa.metric = 'units_approved' AND pa.generation = n.generation AND pa.pk = n.pk
-    AND pa.year = n.year AND pa.dimension = ''
+LEFT JOIN rollup_pv d ON d.metric = i.denominator_metric AND d.generation = n.generation
+    AND d.pk = n.pk AND d.year = n.year AND d.dimension = n.dimension
+    AND d.dimension_value = n.dimension_value
+LEFT JOIN rollup_place_units pu ON pu.generation = n.generation AND pu.pk = n.pk AND pu.year = n.year
 WHERE i.method IN ('sum', 'count', 'ratio')
-"""
-
-_SURVEY = """
-INSERT INTO indicators_indicatorvalue (run_id, indicator_id, year, cumulative, generation, level, unit_id,
-    region_id, dimension, dimension_value, value, numerator, denominator, units_included, units_approved,
-    computed_at)
-SELECT %(run)s, s.indicator_id, s.year, c.cum, g.generation, 'nation', NULL, NULL, '', '', s.value,
-    NULL, NULL,
-       0, 0, %(now)s
+  AND (%(all_places)s OR (n.generation, n.pk) IN (SELECT generation, pk FROM rollup_touched))
+UNION ALL
+SELECT s.indicator_id, s.year, c.cum, g.generation, 'nation', NULL, NULL, '', '', s.value, NULL, NULL, 0, 0
 FROM indicators_surveyvalue s JOIN indicators_indicator i ON i.id = s.indicator_id AND i.method = 'survey'
 CROSS JOIN (VALUES (63), (34)) AS g(generation)
 CROSS JOIN (VALUES (false), (true)) AS c(cum)
 """
 
+_COLUMNS = """indicator_id, year, cumulative, generation, level, unit_id, region_id, dimension,
+    dimension_value, value, numerator, denominator, units_included, units_approved"""
 
-def _derive(cur, *, run_id, y0, y1, now, progress) -> int:
+_INSERT_VALUES = f"""
+INSERT INTO indicators_indicatorvalue (run_id, {_COLUMNS}, computed_at)
+SELECT %(run)s, {_COLUMNS}, %(now)s FROM ({_VALUE_ROWS}) v
+"""
+
+# A refresh: the places its units feed (their units in both views, their regions, the nation).
+_TOUCHED = """
+DROP TABLE IF EXISTS rollup_touched;
+CREATE TEMPORARY TABLE rollup_touched ON COMMIT DROP AS
+SELECT generation, place_id AS pk FROM rollup_map WHERE unit_id = ANY(%(family)s::bigint[])
+UNION SELECT generation, -region_id FROM rollup_map
+    WHERE unit_id = ANY(%(family)s::bigint[]) AND region_id IS NOT NULL
+UNION SELECT generation, 0 FROM (VALUES (63), (34)) AS g(generation);
+ANALYZE rollup_touched;
+"""
+
+# A refresh writes only what changed: the new values of the touched places are compared with the
+# published ones (the rows of the visible runs that no visible run replaced); a new or different
+# value is inserted under the refresh's run, and the published row it differs from (or that has
+# no new value any more) is marked replaced by the refresh. Readers see none of it before the
+# commit that publishes the refresh with its layers.
+_DIFF = f"""
+DROP TABLE IF EXISTS rollup_new;
+CREATE TEMPORARY TABLE rollup_new ON COMMIT DROP AS
+SELECT v.*, COALESCE(v.unit_id, -v.region_id, 0) AS pk FROM ({_VALUE_ROWS}) v;
+DROP TABLE IF EXISTS rollup_old;
+CREATE TEMPORARY TABLE rollup_old ON COMMIT DROP AS
+SELECT o.*, COALESCE(o.unit_id, -o.region_id, 0) AS pk
+FROM indicators_indicatorvalue o
+WHERE o.run_id = ANY(%(layers)s::bigint[])
+  AND (o.replaced_by_run IS NULL OR o.replaced_by_run <> ALL(%(layers)s::bigint[]))
+  AND (o.generation, COALESCE(o.unit_id, -o.region_id, 0)) IN (SELECT generation, pk FROM rollup_touched);
+ANALYZE rollup_new;
+ANALYZE rollup_old;
+DROP TABLE IF EXISTS rollup_changed;
+CREATE TEMPORARY TABLE rollup_changed ON COMMIT DROP AS
+SELECT n.*, o.id AS old_id
+FROM rollup_new n
+FULL JOIN rollup_old o ON o.indicator_id = n.indicator_id AND o.year = n.year AND o.cumulative = n.cumulative
+    AND o.generation = n.generation AND o.level = n.level AND o.pk = n.pk AND o.dimension = n.dimension
+    AND o.dimension_value = n.dimension_value
+WHERE o.id IS NULL OR n.indicator_id IS NULL
+   OR (n.value, n.numerator, n.denominator, n.units_included, n.units_approved)
+      IS DISTINCT FROM (o.value, o.numerator, o.denominator, o.units_included, o.units_approved);
+"""
+
+_WRITE_CHANGED = f"""
+UPDATE indicators_indicatorvalue SET replaced_by_run = %(run)s
+WHERE id IN (SELECT old_id FROM rollup_changed WHERE old_id IS NOT NULL);
+INSERT INTO indicators_indicatorvalue (run_id, {_COLUMNS}, computed_at)
+SELECT %(run)s, {_COLUMNS}, %(now)s FROM rollup_changed WHERE indicator_id IS NOT NULL;
+"""
+
+MAX_LAYERS = 24  # refreshes published on top of one full run before a refresh writes everything again
+
+
+def _derive(cur, *, run_id, y0, y1, now, progress, family=None, layers=None) -> int:
+    """Derive the place values and write them: all of them (``layers`` None), or, in a refresh on
+    top of ``layers``, those of the places ``family`` feeds that changed. Returns the rows written."""
     unit_metrics = [x for x in m.METRICS.values() if not x.national]
     cur.execute(_MAP)
+    cur.execute(_TOUCHED, {"family": family or []})
     cur.execute(
         _UNIT_VALUES,
         {
@@ -269,18 +348,22 @@ def _derive(cur, *, run_id, y0, y1, now, progress) -> int:
     )
     cur.execute(_TOTALS_UP)
     progress.step("units")
-    cur.execute(_SLICES_UP, {"y0": y0, "y1": y1})
+    cur.execute(_SLICES_UP, {"y0": y0, "y1": y1, "all_places": layers is None})
     cur.execute(_NATIONAL, {"national": list(m.NATIONAL_METRICS), "y0": y0, "y1": y1})
-    cur.execute(
-        "CREATE INDEX ON rollup_pv (metric, generation, pk, year, dimension, dimension_value); "
-        "ANALYZE rollup_pv"
-    )
+    cur.execute("ANALYZE rollup_pv")
+    cur.execute(_PLACE_UNITS)
     progress.step("places")
     cur.execute("DELETE FROM indicators_indicatorvalue WHERE run_id = %s", [run_id])
-    cur.execute(_VALUES, {"run": run_id, "now": now})
-    written = cur.rowcount
-    cur.execute(_SURVEY, {"run": run_id, "now": now})
-    written += cur.rowcount
+    if layers is None:
+        cur.execute(_INSERT_VALUES, {"run": run_id, "now": now, "all_places": True})
+        written = cur.rowcount
+    else:
+        for statement in _DIFF.split(";\n"):
+            if statement.strip():
+                cur.execute(statement, {"all_places": False, "layers": layers})
+        cur.execute(_WRITE_CHANGED, {"run": run_id, "now": now})
+        cur.execute("SELECT COUNT(*) FROM rollup_changed WHERE indicator_id IS NOT NULL")
+        written = cur.fetchone()[0]
     progress.step("values")
     return written
 
@@ -318,10 +401,14 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute("SET LOCAL enable_mergejoin = off")  # hash joins: no sorts of wide rows
+        # Compiling the big statements costs seconds each (jit_optimize_above_cost is soon reached)
+        # and gains nothing at these row counts.
+        cur.execute("SET LOCAL jit = off")
         if RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.DONE).exists():
             return run  # a duplicate of this task finished it while this one waited for the lock
         published = PublishedRun.objects.select_related("run").filter(pk=1).first()
         years = None
+        family = layers = None
         cur.execute("SELECT EXISTS (SELECT 1 FROM indicators_rollupfact)")
         have_facts = cur.fetchone()[0]  # the unlogged facts are empty after a crash: run in full
         if scope_units and published is not None and have_facts:
@@ -332,6 +419,8 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
             )
             if years is None:
                 cur.execute("DROP TABLE IF EXISTS rollup_option_grain")
+            elif len(published.visible_runs()) < MAX_LAYERS:
+                layers = published.visible_runs()  # write only what changed, on top of these
         if years is None:  # a full run (or a refresh that must become one)
             cur.execute("TRUNCATE indicators_rollupfact")
             cur.execute("DROP TABLE IF EXISTS rollup_option_grain")
@@ -339,7 +428,9 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
             years = _fill(cur, units=None, today=today, progress=progress)
         y0, y1 = years
         now = timezone.now()
-        written = _derive(cur, run_id=run.pk, y0=y0, y1=y1, now=now, progress=progress)
+        written = _derive(
+            cur, run_id=run.pk, y0=y0, y1=y1, now=now, progress=progress, family=family, layers=layers
+        )
         last = min(y1, today.year - 1)
         cur.execute(
             """SELECT COALESCE(SUM(v) FILTER (WHERE f.metric = 'units'), 0),
@@ -361,21 +452,24 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
             scope=scope,
             error="",
         )
-        PublishedRun.objects.update_or_create(pk=1, defaults={"run_id": run.pk})
+        PublishedRun.objects.update_or_create(
+            pk=1, defaults={"run_id": run.pk, "layers": [*(layers or []), run.pk]}
+        )
     run.refresh_from_db()
     return run
 
 
 def prune_old_runs(keep: int = KEEP_RUNS) -> int:
-    """Delete the values of every run but the last ``keep`` done runs and the published one."""
+    """Delete the values of every run but the last ``keep`` done runs and the published ones (the
+    published run and the runs it builds on)."""
     keep_ids = list(
         RollupRun.objects.filter(status=RollupRun.Status.DONE)
         .order_by("-finished_at", "-id")
         .values_list("id", flat=True)[:keep]
     )
-    published = PublishedRun.objects.filter(pk=1).values_list("run_id", flat=True).first()
+    published = PublishedRun.objects.filter(pk=1).first()
     if published:
-        keep_ids.append(published)
+        keep_ids += published.visible_runs()  # every layer of the published values
     with connection.cursor() as cur:
         cur.execute(
             "DELETE FROM indicators_indicatorvalue WHERE run_id <> ALL(%s::bigint[])", [keep_ids or [0]]

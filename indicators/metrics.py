@@ -220,41 +220,89 @@ JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= p.first_y
 """
 )
 
-# Counted assessments in long format: one row per assessment and slice ('' is the total), then
-# one GROUP BY. Distinct enterprises: f counts an enterprise in the first year of its slice.
+# Counted assessments, read once per run: one row per real submitted or accepted assessment with
+# everything the families below need (the enterprise's unit, sector and size, the centre's kind
+# and unit). The assessments, demonstration, options, applying and centres families read this
+# table instead of joining the assessments and enterprises again. In a refresh it holds the
+# assessments of the refreshed units' enterprises or centres.
+_GRAIN_COLUMNS = f"""a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year,
+       a.start_date, a.funding_level, s.code AS sector,
+       COALESCE(NULLIF(e.size, ''), '{SIZE_UNKNOWN}') AS size,
+       COALESCE(c.kind, '{NO_CENTRE}') AS centre_kind, a.centre_id, c.unit_id AS centre_unit_id,
+       a.demonstration_model,
+       EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int AS demonstration_year"""
+_GRAIN_FROM = f"""assessments_assessment a
+JOIN enterprises_enterprise e ON e.id = a.enterprise_id
+JOIN enterprises_sector s ON s.id = e.sector_id
+LEFT JOIN enterprises_centre c ON c.id = a.centre_id
+WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}"""
+
+
+def assessment_grain(refresh: bool) -> str:
+    """The statement filling ``rollup_assessment_grain``: every counted assessment, or in a refresh
+    (``%(units)s`` set) those of the units' enterprises and centres, found through the indexes."""
+    if refresh:
+        select = f"""SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM} AND e.unit_id = ANY(%(units)s::bigint[])
+UNION
+SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM} AND c.unit_id = ANY(%(units)s::bigint[])"""
+    else:
+        select = f"SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM}"
+    return f"""
+DROP TABLE IF EXISTS rollup_assessment_grain;
+CREATE TEMPORARY TABLE rollup_assessment_grain ON COMMIT DROP AS
+{select};
+ANALYZE rollup_assessment_grain;
+"""
+
+
+# Distinct enterprises without a long format: each counted row is flagged by window functions as the
+# first of its enterprise in the year (v) and the first of its enterprise ever (f), per slice whose
+# value varies from row to row (the enterprise fixes unit, sector and size: their slices use the
+# total's flags); one sort per such slice, then one aggregate by grouping sets picks the flags of
+# each set.
+def _first(slice_: str, order: str) -> str:
+    """The v and f flags of ``slice_`` ('' = the total) for rows ordered by ``order`` within a year."""
+    part = f"enterprise_id, {slice_}" if slice_ else "enterprise_id"
+    name = slice_ or "all"
+    return (
+        f"ROW_NUMBER() OVER (PARTITION BY {part}, year ORDER BY {order}) = 1 AS v_{name},\n"
+        f"           ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY year, {order}) = 1 AS f_{name}"
+    )
+
+
+def _pick(flag: str, slices: tuple[str, ...]) -> str:
+    """COUNT of the rows flagged ``flag`` for the slice that the grouping set groups by."""
+    cases = " ".join(f"WHEN GROUPING({x}) = 0 THEN COUNT(*) FILTER (WHERE {flag}_{x})" for x in slices)
+    return f"CASE {cases} ELSE COUNT(*) FILTER (WHERE {flag}_all) END"
+
+
+_A_SLICES = ("kind", "funding_level", "centre_kind")
+
+# Counted assessments: sums and distinct enterprises per unit, year and slice in one aggregate.
 _SQL["assessments"] = (
     _INSERT
     + f"""
 WITH a AS (
-    SELECT a.id, a.kind, a.enterprise_id, e.unit_id, EXTRACT(YEAR FROM a.start_date)::int AS year,
-           a.funding_level, s.code AS sector, COALESCE(NULLIF(e.size, ''), '{SIZE_UNKNOWN}') AS size,
-           COALESCE(c.kind, '{NO_CENTRE}') AS centre_kind
-    FROM assessments_assessment a
-    JOIN enterprises_enterprise e ON e.id = a.enterprise_id
-    JOIN enterprises_sector s ON s.id = e.sector_id
-    LEFT JOIN enterprises_centre c ON c.id = a.centre_id
-    WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r} AND {_UNITS.format(col="e.unit_id")}
-), per_enterprise AS (
-    -- one row per enterprise, year and slice (so distinct enterprises are counted as rows)
-    SELECT a.enterprise_id, a.unit_id, a.year, d.dimension, d.dimension_value,
-           COUNT(*) AS n,
-           COUNT(*) FILTER (WHERE a.kind = 'quick') AS quick,
-           COUNT(*) FILTER (WHERE a.kind = 'detailed') AS detailed
-    FROM a CROSS JOIN LATERAL (VALUES
-        ('', ''), ('assessment_kind', a.kind), ('funding_level', a.funding_level),
-        ('sector', a.sector), ('size', a.size), ('centre_kind', a.centre_kind)
-    ) AS d(dimension, dimension_value)
-    GROUP BY 1, 2, 3, 4, 5
-), firsts AS (
-    SELECT p.*, p.year = MIN(p.year) OVER (PARTITION BY p.enterprise_id, p.dimension, p.dimension_value)
-        AS first
-    FROM per_enterprise p
+    SELECT id, enterprise_id, unit_id, year, kind, funding_level, sector, size, centre_kind,
+           {_first("", "id")},
+           {_first("kind", "id")},
+           {_first("funding_level", "id")},
+           {_first("centre_kind", "id")}
+    FROM rollup_assessment_grain WHERE {_UNITS.format(col="unit_id")}
 ), grouped AS (
-    SELECT unit_id, year, dimension, dimension_value,
-           SUM(n) AS n, SUM(quick) AS quick, SUM(detailed) AS detailed,
-           COUNT(*) AS enterprises, COUNT(*) FILTER (WHERE first) AS new_enterprises
-    FROM firsts
-    GROUP BY 1, 2, 3, 4
+    SELECT unit_id, year,
+           CASE WHEN GROUPING(kind) = 0 THEN 'assessment_kind'
+                WHEN GROUPING(funding_level) = 0 THEN 'funding_level'
+                WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
+                WHEN GROUPING(centre_kind) = 0 THEN 'centre_kind' ELSE '' END AS dimension,
+           COALESCE(kind, funding_level, sector, size, centre_kind, '') AS dimension_value,
+           COUNT(*) AS n, COUNT(*) FILTER (WHERE kind = 'quick') AS quick,
+           COUNT(*) FILTER (WHERE kind = 'detailed') AS detailed,
+           {_pick("v", _A_SLICES)} AS enterprises,
+           {_pick("f", _A_SLICES)} AS new_enterprises
+    FROM a
+    GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, kind), (unit_id, year, funding_level),
+                            (unit_id, year, sector), (unit_id, year, size), (unit_id, year, centre_kind))
 )
 SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
 FROM grouped g CROSS JOIN LATERAL (VALUES
@@ -270,15 +318,11 @@ WHERE m.keep AND m.v <> 0
 _SQL["demonstration"] = (
     _INSERT
     + f"""
-SELECT 'demonstration_models', e.unit_id, d.year, d.dimension, d.dimension_value, COUNT(*), COUNT(*)
-FROM assessments_assessment a
-JOIN enterprises_enterprise e ON e.id = a.enterprise_id
-CROSS JOIN LATERAL (VALUES
-    (EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int, '', ''),
-    (EXTRACT(YEAR FROM COALESCE(a.demonstration_date, a.start_date))::int, 'funding_level', a.funding_level)
-) AS d(year, dimension, dimension_value)
-WHERE a.demonstration_model AND NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
-  AND {_UNITS.format(col="e.unit_id")}
+SELECT 'demonstration_models', a.unit_id, a.demonstration_year, d.dimension, d.dimension_value, COUNT(*),
+       COUNT(*)
+FROM rollup_assessment_grain a
+CROSS JOIN LATERAL (VALUES ('', ''), ('funding_level', a.funding_level)) AS d(dimension, dimension_value)
+WHERE a.demonstration_model AND {_UNITS.format(col="a.unit_id")}
 GROUP BY 1, 2, 3, 4, 5
 """
 )
@@ -286,65 +330,68 @@ GROUP BY 1, 2, 3, 4, 5
 # Implemented options of counted assessments: aggregated once at the finest grain (enterprise,
 # year, funding level: the enterprise fixes unit, sector and size), into a temporary table that
 # feeds both the sums and the distinct enterprises.
-_OPTION_GRAIN = f"""
-DROP TABLE IF EXISTS rollup_option_grain;
-CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
-SELECT e.id AS enterprise_id, e.unit_id, s.code AS sector,
-       COALESCE(NULLIF(e.size, ''), '{SIZE_UNKNOWN}') AS size,
-       a.funding_level,
+_OPTION_GRAIN_COLUMNS = """a.enterprise_id, a.unit_id, a.sector, a.size, a.funding_level,
        EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
        COUNT(*) AS n, SUM(o.annual_savings_vnd)::numeric AS vnd, SUM(o.electricity_kwh) AS kwh,
-       SUM(o.energy_toe) AS toe, SUM(o.water_m3) AS water, SUM(o.co2e_tonnes) AS co2e
-FROM assessments_cpoption o
-JOIN assessments_assessment a ON a.id = o.assessment_id
-JOIN enterprises_enterprise e ON e.id = a.enterprise_id
-JOIN enterprises_sector s ON s.id = e.sector_id
-WHERE o.status = 'implemented' AND NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r}
-  AND {_UNITS.format(col="e.unit_id")}
-GROUP BY 1, 2, 3, 4, 5, 6
+       SUM(o.energy_toe) AS toe, SUM(o.water_m3) AS water, SUM(o.co2e_tonnes) AS co2e"""
+
+
+def option_grain(refresh: bool) -> str:
+    """The statement filling ``rollup_option_grain``; in a refresh the few assessments' options are
+    read through the index on ``assessment_id`` (a lateral join) rather than by a scan of all."""
+    if refresh:
+        source = f"""rollup_assessment_grain a
+CROSS JOIN LATERAL (
+    SELECT * FROM assessments_cpoption x WHERE x.assessment_id = a.id AND x.status = 'implemented'
+) o
+WHERE {_UNITS.format(col="a.unit_id")}"""
+    else:
+        source = """assessments_cpoption o
+JOIN rollup_assessment_grain a ON a.id = o.assessment_id
+WHERE o.status = 'implemented'"""
+    return f"""
+DROP TABLE IF EXISTS rollup_option_grain;
+CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
+SELECT {_OPTION_GRAIN_COLUMNS}
+FROM {source}
+GROUP BY 1, 2, 3, 4, 5, 6;
+ANALYZE rollup_option_grain;
 """
 
+
+# The option sums and the enterprises applying CP in one aggregate over the option grain (one row
+# per enterprise, year and funding level: the v flag of the funding slice is always true).
 _SQL["options"] = (
     _INSERT
-    + """
-WITH g AS (
+    + f"""
+WITH o AS (
+    SELECT *, {_first("", "funding_level")},
+           ROW_NUMBER() OVER (PARTITION BY enterprise_id, funding_level ORDER BY year) = 1 AS f_funding_level,
+           true AS v_funding_level
+    FROM rollup_option_grain
+), g AS (
     SELECT unit_id, year,
            CASE WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
                 WHEN GROUPING(funding_level) = 0 THEN 'funding_level' ELSE '' END AS dimension,
            COALESCE(sector, size, funding_level, '') AS dimension_value,
            SUM(n) AS n, SUM(vnd) AS vnd, SUM(kwh) AS kwh, SUM(toe) AS toe, SUM(water) AS water,
-           SUM(co2e) AS co2e
-    FROM rollup_option_grain
+           SUM(co2e) AS co2e, {_pick("v", ("funding_level",))} AS enterprises,
+           {_pick("f", ("funding_level",))} AS new_enterprises
+    FROM o
     GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, sector), (unit_id, year, size),
                             (unit_id, year, funding_level))
 )
-SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.v
+SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
 FROM g CROSS JOIN LATERAL (VALUES
-    ('options_implemented', g.n), ('savings_vnd', g.vnd), ('savings_electricity_kwh', g.kwh),
-    ('savings_energy_toe', g.toe), ('savings_water_m3', g.water), ('savings_co2e_tonnes', g.co2e)
-) AS m(metric, v)
+    ('options_implemented', g.n, g.n), ('savings_vnd', g.vnd, g.vnd),
+    ('savings_electricity_kwh', g.kwh, g.kwh), ('savings_energy_toe', g.toe, g.toe),
+    ('savings_water_m3', g.water, g.water), ('savings_co2e_tonnes', g.co2e, g.co2e),
+    ('enterprises_applying_cp', g.enterprises, g.new_enterprises)
+) AS m(metric, v, f)
 """
 )
 
-_SQL["applying"] = (
-    _INSERT
-    + """
-WITH slices AS (
-    SELECT DISTINCT g.enterprise_id, g.unit_id, g.year, d.dimension, d.dimension_value
-    FROM rollup_option_grain g CROSS JOIN LATERAL (VALUES
-        ('', ''), ('sector', g.sector), ('size', g.size), ('funding_level', g.funding_level)
-    ) AS d(dimension, dimension_value)
-), firsts AS (
-    SELECT s.*, s.year = MIN(s.year) OVER (PARTITION BY s.enterprise_id, s.dimension, s.dimension_value)
-        AS first
-    FROM slices s
-)
-SELECT 'enterprises_applying_cp', unit_id, year, dimension, dimension_value,
-       COUNT(*), COUNT(*) FILTER (WHERE first)
-FROM firsts
-GROUP BY 2, 3, 4, 5
-"""
-)
+_SQL["applying"] = ""  # written by the options statement
 
 _SQL["events"] = (
     _INSERT
@@ -372,9 +419,9 @@ _SQL["centres"] = (
     _INSERT
     + f"""
 WITH act AS (
-    SELECT DISTINCT c.id, c.unit_id, c.kind, EXTRACT(YEAR FROM a.start_date)::int AS year
-    FROM assessments_assessment a JOIN enterprises_centre c ON c.id = a.centre_id
-    WHERE NOT a.is_sandbox AND a.status IN {COUNTED_STATUSES!r} AND {_UNITS.format(col="c.unit_id")}
+    SELECT DISTINCT a.centre_id AS id, a.centre_unit_id AS unit_id, a.centre_kind AS kind, a.year
+    FROM rollup_assessment_grain a
+    WHERE a.centre_id IS NOT NULL AND {_UNITS.format(col="a.centre_unit_id")}
 ), firsts AS (SELECT id, MIN(year) AS first_year FROM act GROUP BY id)
 SELECT 'active_centres', act.unit_id, act.year, d.dimension, d.dimension_value,
        COUNT(*), COUNT(*) FILTER (WHERE f.first_year = act.year)
@@ -431,8 +478,11 @@ def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) ->
     units (``None``: all). One statement per family; ``step(name)`` is called after each."""
     params = {"units": units, "y0": y0, "y1": y1, "today": today, "tz": tz}
     for family in FAMILIES:
+        if family == "assessments":
+            cursor.execute(assessment_grain(units is not None), params)
         if family == "options":
-            cursor.execute(_OPTION_GRAIN, params)
-        cursor.execute(_SQL[family], params)
+            cursor.execute(option_grain(units is not None), params)
+        if _SQL[family]:
+            cursor.execute(_SQL[family], params)
         if step:
             step(family)

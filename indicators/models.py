@@ -3,7 +3,9 @@
 Readers (dashboards, public pages, exports, the API) only ever read values of the *published* run:
 ``IndicatorValue.objects.published()``. A run writes its rows first and is published in one step
 (``PublishedRun`` points at it), so nobody sees half a run, and a run that dies leaves the previous
-one in place.
+one in place. A full run writes every value; a unit's refresh writes only the values that changed and
+is published on top of the runs it builds on (``PublishedRun.layers``): the published values are the
+rows of those runs that no later one of them replaced.
 """
 
 import pghistory
@@ -11,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +213,10 @@ class PublishedRun(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="+")
+    # The runs whose rows are read, oldest first, ending with ``run``: the last full run and the
+    # refreshes published on top of it (each wrote only the values that changed). Anything else
+    # (empty, or not ending with ``run``) means ``run`` alone.
+    layers = ArrayField(models.BigIntegerField(), default=list, blank=True)
     published_at = models.DateTimeField(_("published"), auto_now=True)
 
     class Meta:
@@ -218,11 +225,24 @@ class PublishedRun(models.Model):
     def __str__(self):
         return f"run #{self.run_id}"
 
+    def visible_runs(self) -> list[int]:
+        layers = list(self.layers or [])
+        return layers if layers and layers[-1] == self.run_id else [self.run_id]
+
 
 class IndicatorValueQuerySet(models.QuerySet):
     def published(self):
-        """Values of the published run only (what every reader reads)."""
-        return self.filter(run_id=models.Subquery(PublishedRun.objects.filter(pk=1).values("run_id")[:1]))
+        """Values of the published run (what every reader reads): the rows of its layers that no
+        layer replaced (a full run's rows alone). One statement: the layers are read in the same
+        snapshot as the values, so a run published (or pruned) meanwhile is never half seen."""
+        runs = RawSQL(_VISIBLE_RUNS, [])
+        return self.filter(run_id__in=runs).exclude(replaced_by_run__in=RawSQL(_VISIBLE_RUNS, []))
+
+
+# The runs whose rows are published (``PublishedRun.visible_runs`` in SQL).
+_VISIBLE_RUNS = """SELECT unnest(CASE WHEN layers[cardinality(layers)] = run_id THEN layers
+                              ELSE ARRAY[run_id] END)
+                   FROM indicators_publishedrun WHERE id = 1"""
 
 
 class IndicatorValue(models.Model):
@@ -270,6 +290,9 @@ class IndicatorValue(models.Model):
     units_included = models.PositiveSmallIntegerField(default=0)
     units_approved = models.PositiveSmallIntegerField(default=0)
     computed_at = models.DateTimeField()
+    # Set by the refresh that wrote a new value for this row's place (or found none): from that
+    # run on, the row is no longer read (see ``PublishedRun.layers``).
+    replaced_by_run = models.BigIntegerField(null=True, blank=True)
 
     objects = IndicatorValueQuerySet.as_manager()
 

@@ -290,3 +290,43 @@ def test_a_refresh_after_the_unlogged_facts_were_lost_runs_in_full():
     refresh = full_run(units=[unit("48").pk])
     assert refresh.status == "done"
     assert published() == values
+
+
+def test_a_refresh_writes_only_the_values_that_changed_on_top_of_the_published_runs():
+    from tests.factories import EnterpriseFactory, unit
+
+    make_records(17, enterprises=4, assessments=8, options=8)
+    full = full_run()
+    values = published()
+    danang = unit("48")
+    same = full_run(units=[danang.pk])  # nothing changed: nothing written, the same values
+    assert same.rows_written == 0
+    assert PublishedRun.objects.get().layers == [full.pk, same.pk]
+    assert published() == values
+    a = Assessment.objects.create(
+        kind="quick",
+        enterprise=EnterpriseFactory(unit=danang),
+        funding_level="local",
+        start_date="2021-06-06",
+        status="accepted",
+    )
+    CPOption.objects.create(
+        assessment=a,
+        number=1,
+        category="equipment",
+        description="x",
+        status="implemented",
+        annual_savings_vnd=5,
+    )
+    refresh = full_run(units=[danang.pk])
+    assert 0 < refresh.rows_written < full.rows_written / 4
+    assert PublishedRun.objects.get().layers == [full.pk, same.pk, refresh.pk]
+    # Every published value carries the run that computed it; the full run's rows stay beneath.
+    refreshed = published()
+    runs = set(IndicatorValue.objects.published().values_list("run_id", flat=True))
+    assert runs == {full.pk, refresh.pk}
+    engine.prune_old_runs(keep=1)
+    assert published() == refreshed
+    full_run()
+    assert published() == refreshed  # a full run gives the same values, all of them its own
+    assert len(PublishedRun.objects.get().layers) == 1
