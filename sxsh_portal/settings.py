@@ -303,6 +303,8 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_TASKS_IN_PROCESS = not REDIS_URL
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
+# The queue tasks are sent to and workers read (the tests give each parallel test process its own).
+CELERY_TASK_DEFAULT_QUEUE = env("SXSH_CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from sxsh_portal.celery import app
+from tests.conftest import clear_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,9 +93,7 @@ def manage(env: dict, *args) -> subprocess.Popen:
 def broker(redis_url, transactional_db, settings, tmp_path):
     """Tasks go to the real Redis at REDIS_URL (flushed first) instead of running in process, files
     under a temporary MEDIA_ROOT; ``broker`` is the environment for a worker subprocess."""
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
+    clear_queue(redis_url)
     settings.MEDIA_ROOT = tmp_path
     previous = app.conf.tasks_in_process
     app.conf.tasks_in_process = False
