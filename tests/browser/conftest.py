@@ -63,9 +63,9 @@ def watch_csp(page):
     page.csp_violations = []
     page.on(
         "console",
-        lambda message: (
-            page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
+        lambda message: page.csp_violations.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
     )
     return page
 
