@@ -11,6 +11,7 @@ import datetime
 import html
 import io
 import re
+import time
 import unicodedata
 import zipfile
 from collections import defaultdict
@@ -1297,6 +1298,14 @@ class ImportResult:
     assessment_ids: list
 
 
+def _pause() -> None:
+    """Test only: ``SXSH_IMPORT_STEP_SLEEP`` seconds between the write steps, so that a test can
+    kill a worker half-way through the import's transaction."""
+    seconds = float(getattr(settings, "SXSH_IMPORT_STEP_SLEEP", 0) or 0)
+    if seconds:
+        time.sleep(seconds)
+
+
 def apply(plan: Plan, *, user, job_id: int | None = None) -> ImportResult:
     """Write the plan in one transaction with bulk statements; audit context names the upload."""
     now = timezone.now()
@@ -1317,6 +1326,7 @@ def apply(plan: Plan, *, user, job_id: int | None = None) -> ImportResult:
             for t, f in plan.new_enterprises.items()
         ]
         Enterprise.objects.bulk_create(new, batch_size=BATCH)
+        _pause()
         enterprise_ids = {e.tax_code: e.pk for e in new}
         common = {
             "status": Assessment.Status.SUBMITTED,
@@ -1339,6 +1349,7 @@ def apply(plan: Plan, *, user, job_id: int | None = None) -> ImportResult:
             )
         for assessment, pk in zip(created, copy_insert(created, returning="id"), strict=True):
             assessment.pk = pk
+        _pause()
         updated = []
         for pk, data in plan.update:
             a = Assessment(pk=pk, **{f: data[f] for f in ASSESSMENT_DATA}, **common, updated_at=now)
@@ -1365,6 +1376,7 @@ def apply(plan: Plan, *, user, job_id: int | None = None) -> ImportResult:
                 for kid in plan.children.get(ext, {}).get(key, [])
             ]
             copy_insert(objects)
+            _pause()
         refresh_option_derivations(assessment_ids=list(ids.values()))
     return ImportResult(len(created), len(updated), len(plan.unchanged), len(new), list(ids.values()))
 
@@ -1423,14 +1435,19 @@ def confirm(job) -> None:
         transaction.on_commit(lambda: import_assessments.delay(job_id))
 
 
-def run_import(job_id: int) -> None:
-    """The confirmed import: re-read and re-check the stored file, then write it all or nothing."""
+def run_import(job_id: int, *, task_id: str | None = None, stale_after=None) -> None:
+    """The confirmed import: re-read and re-check the stored file, then write it all or nothing,
+    the job marked done in the same transaction as the rows. Runs only if this delivery claims the
+    job (``jobs.services.claim``): a job done or failed, or running in a live worker, is left as it
+    is, so a duplicated or redelivered message never writes a row twice."""
     from jobs import services as jobs
     from jobs.models import Job
 
-    job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.status == Job.Status.DONE:
-        return  # a redelivered task: the import already ran
+    job = Job.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or not job.params.get("confirmed"):
+        return
+    if not jobs.claim(job_id, task_id=task_id, stale_after=stale_after or datetime.timedelta(hours=1)):
+        return  # finished, or another delivery holds it
     user = job.created_by
     centre = centre_for(user, job.params.get("centre_id"))
     with job.input_file.open("rb") as fh:
@@ -1453,25 +1470,26 @@ def run_import(job_id: int) -> None:
             )
             return
         jobs.report_progress(job_id, total // 2)
-        result = apply(plan, user=user, job_id=job_id)
+        params = {"status": Assessment.Status.SUBMITTED}
+        if centre:
+            params["centre"] = centre.pk
+        with transaction.atomic():  # the rows and the job's "done" commit together, or neither
+            result = apply(plan, user=user, job_id=job_id)
+            jobs.finish(
+                job_id,
+                result={
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "enterprises": result.enterprises,
+                    "redirect": f"{reverse('assessments:list')}?{urlencode(params)}",
+                },
+                message=_("%(created)s assessments created, %(updated)s updated, %(unchanged)s unchanged.")
+                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+            )
     except PortalError as e:
         jobs.fail(job_id, str(e))
         return
     except Exception:
         jobs.fail(job_id, _("The import failed unexpectedly; nothing was written. Try again or tell us."))
         raise
-    params = {"status": Assessment.Status.SUBMITTED}
-    if centre:
-        params["centre"] = centre.pk
-    jobs.finish(
-        job_id,
-        result={
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "enterprises": result.enterprises,
-            "redirect": f"{reverse('assessments:list')}?{urlencode(params)}",
-        },
-        message=_("%(created)s assessments created, %(updated)s updated, %(unchanged)s unchanged.")
-        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-    )

@@ -41,6 +41,11 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Liveness, for the reconciler (``jobs.reconcile``): the last time a worker said it was alive
+    # (claim, progress), and the Celery task id of the delivery that holds the job. A redelivery of
+    # that message (same id) takes the job over; another message for it does nothing while it lives.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
 
     objects = JobQuerySet.as_manager()
 
@@ -70,3 +75,22 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Requeue(models.Model):
+    """The reconciler's ledger: work recorded in the database that it put back in the queue, when,
+    and how many times. Claimed with one conditional upsert, so that two reconcilers at once never
+    enqueue the same work twice, and work put back recently is left alone."""
+
+    target = models.CharField(_("kind of work"), max_length=24)
+    object_id = models.BigIntegerField(_("id"))
+    count = models.PositiveIntegerField(_("times re-enqueued"), default=0)
+    requeued_at = models.DateTimeField(_("last re-enqueued"))
+
+    class Meta:
+        verbose_name = _("re-enqueued work")
+        verbose_name_plural = _("re-enqueued work")
+        constraints = [models.UniqueConstraint(fields=["target", "object_id"], name="requeue_once_per_work")]
+
+    def __str__(self):
+        return f"{self.target} #{self.object_id} ({self.count})"

@@ -21,12 +21,15 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 5000
 
 
-@shared_task(name="jobs.run_export", soft_time_limit=25 * 60, time_limit=30 * 60)
-def run_export(job_id: int) -> None:
+@shared_task(name="jobs.run_export", bind=True, soft_time_limit=25 * 60, time_limit=30 * 60)
+def run_export(self, job_id: int) -> None:
     """Write the export described by the job's params, for the user who asked for it, and attach
-    the file. A job already finished (a redelivered message) is left as it is."""
-    job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.is_finished or job.kind != Job.Kind.EXPORT:
+    the file. Runs only if this delivery claims the job (``services.claim``): a job finished, or
+    running in a live worker, or taken by another copy of the message, is left as it is."""
+    job = Job.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or job.kind != Job.Kind.EXPORT:
+        return
+    if not services.claim(job_id, task_id=self.request.id, stale_after=services.running_stale_after(self)):
         return
     params = job.params or {}
     workbook = get_workbook(params.get("list", ""))
@@ -104,3 +107,11 @@ def _run_workbook(job: Job, workbook, filters: dict) -> None:
         return
     message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
     services.finish(job_id, result={"rows": rows}, message=message)
+
+
+@shared_task(name="jobs.reconcile", time_limit=10 * 60, soft_time_limit=9 * 60)
+def reconcile() -> dict:
+    """Put work whose message was lost back in the queue (``jobs.reconcile``); beat runs it."""
+    from .reconcile import reconcile as run
+
+    return run().as_dict()

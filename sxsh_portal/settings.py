@@ -305,6 +305,8 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_TASKS_IN_PROCESS = not REDIS_URL
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
+# The queue tasks are sent to and workers read (the tests give each parallel test process its own).
+CELERY_TASK_DEFAULT_QUEUE = env("SXSH_CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -329,9 +331,23 @@ CELERY_BEAT_SCHEDULE = {
     },
     "nightly-rollup": {"task": "indicators.nightly_rollup", "schedule": crontab(hour=1, minute=30)},
     "webhook-deliveries-due": {"task": "webhooks.sweep_due_deliveries", "schedule": timedelta(minutes=1)},
+    "reconcile-stale-work": {
+        "task": "jobs.reconcile",
+        "schedule": timedelta(minutes=env.int("SXSH_RECONCILE_EVERY_MINUTES", default=5)),
+    },
 }
+# The reconciler (jobs/reconcile.py): work recorded in the database as waiting for longer than this
+# (seconds) with no sign of life is put back in the queue (its message was lost, e.g. Redis restarted).
+SXSH_RECONCILE_QUEUED_AFTER = env.int("SXSH_RECONCILE_QUEUED_AFTER", default=10 * 60)
+# Running work silent for longer than this (seconds) is abandoned and put back in the queue. Unset:
+# each task's hard time limit plus a minute (a live worker would have been stopped by then).
+SXSH_RECONCILE_RUNNING_AFTER = env.int("SXSH_RECONCILE_RUNNING_AFTER", default=None)
+# Work put back this many times and abandoned again is marked failed instead (it kills workers).
+SXSH_RECONCILE_MAX_REQUEUES = env.int("SXSH_RECONCILE_MAX_REQUEUES", default=3)
 # Test only: seconds the rollup sleeps between its steps, so that a test can kill a worker mid-run.
 SXSH_ROLLUP_STEP_SLEEP = env.float("SXSH_ROLLUP_STEP_SLEEP", default=0)
+# Test only: seconds an import sleeps between its write steps (a test kills a worker mid-import).
+SXSH_IMPORT_STEP_SLEEP = env.float("SXSH_IMPORT_STEP_SLEEP", default=0)
 
 # --- Email -------------------------------------------------------------------------------------------
 # Console by default (emails are printed); SMTP from the environment, e.g.

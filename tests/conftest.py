@@ -7,6 +7,12 @@ from sxsh_portal.celery import app as celery_app
 
 
 def pytest_configure(config):
+    # Each parallel test process (pytest-xdist) sends its tasks to a queue of its own, and the
+    # workers its tests start (threads, or subprocesses that inherit the environment) read only that
+    # queue: a worker started by one process never takes another's task.
+    queue = f"celery-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    os.environ["SXSH_CELERY_QUEUE"] = queue
+    celery_app.conf.task_default_queue = queue
     # PBKDF2 at production strength costs ~0.5 s per password; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate limits are tested on their own (tests/api/test_api_limits.py); elsewhere they would
@@ -46,6 +52,27 @@ def redis_url():
             pytest.fail("REDIS_URL is not set, but SXSH_REQUIRE_SERVICES=1 requires Redis")
         pytest.skip("needs a Redis broker: set REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
     return settings.REDIS_URL
+
+
+def clear_queue(url: str) -> None:
+    """Empty this test process's queue on the Redis at ``url``, and forget the unacknowledged
+    messages of it that a killed worker left (they would be delivered to a later test). Other test
+    processes' queues are left alone (no FLUSHDB: they share the Redis database)."""
+    import json
+
+    import redis
+
+    queue = celery_app.conf.task_default_queue
+    client = redis.Redis.from_url(url)
+    client.delete(queue)
+    for tag, raw in client.hgetall("unacked").items():
+        try:
+            routing_key = json.loads(raw)[2]
+        except (ValueError, IndexError, TypeError):
+            continue
+        if routing_key == queue:
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
 
 
 @pytest.fixture

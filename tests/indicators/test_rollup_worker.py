@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 
 from indicators.models import IndicatorValue, PublishedRun, RollupRun
+from tests.conftest import clear_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,8 +110,6 @@ def _wait(predicate, timeout):
 def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_completes(
     redis_url, transactional_db, settings
 ):
-    import redis
-
     from indicators import engine, tasks
     from sxsh_portal.celery import app
     from tests.indicators.rollup_data import make_records
@@ -120,7 +119,7 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
     clean_values = _values(clean.pk)
     assert clean_values
 
-    redis.Redis.from_url(redis_url).flushdb()
+    clear_queue(redis_url)
     db = connection.settings_dict
     env = os.environ | {
         "DATABASE_URL": (

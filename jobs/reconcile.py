@@ -1,0 +1,183 @@
+"""The reconciler: work recorded in the database as waiting or running whose Celery message is gone
+(Redis restarted without its data, a worker lost with its message, an enqueue that failed after
+commit) is found and put back in the queue. Celery beat runs it every few minutes
+(``jobs.reconcile``); ``manage.py reconcile`` runs it by hand.
+
+Stale work:
+- an import or export job waiting (``pending``; an import only once confirmed) with no sign of life
+  for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running with no sign of life (claim, progress) for
+  longer than its task's hard time limit (``SXSH_RECONCILE_RUNNING_AFTER`` overrides);
+- a rollup run queued for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running for longer than the
+  rollup task's hard time limit.
+
+Putting work back is safe to repeat: each task claims its work before doing anything (a job with
+``jobs.services.claim``, a rollup run through the engine's run-once checks and its lock), so a copy of
+a message that finds the work finished, or running in a live worker, does nothing. Each piece of work
+is claimed in the ledger (``jobs.Requeue``) with one conditional upsert before it is enqueued: two
+reconcilers at once never both enqueue it, and work put back less than ``SXSH_RECONCILE_QUEUED_AFTER``
+ago is left alone. Work put back ``SXSH_RECONCILE_MAX_REQUEUES`` times that is stale again is marked
+failed instead: it is what kills the workers."""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import services
+from .models import Job, Requeue
+
+logger = logging.getLogger(__name__)
+
+LEDGER_KEPT = datetime.timedelta(days=30)
+
+_CLAIM_SQL = f"""
+    INSERT INTO {Requeue._meta.db_table} (target, object_id, count, requeued_at)
+    VALUES (%(target)s, %(id)s, 1, %(now)s)
+    ON CONFLICT (target, object_id) DO UPDATE
+        SET count = {Requeue._meta.db_table}.count + 1, requeued_at = EXCLUDED.requeued_at
+        WHERE {Requeue._meta.db_table}.requeued_at < %(guard)s
+    RETURNING count
+"""
+
+
+@dataclass
+class Outcome:
+    requeued: list = field(default_factory=list)  # (target, id)
+    failed: list = field(default_factory=list)  # (target, id)
+
+    def as_dict(self) -> dict:
+        return {"requeued": [list(x) for x in self.requeued], "failed": [list(x) for x in self.failed]}
+
+
+def queued_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.SXSH_RECONCILE_QUEUED_AFTER)
+
+
+def claim(target: str, object_id: int, *, now, guard) -> int | None:
+    """Record that ``target`` #``object_id`` is put back in the queue, unless it was put back after
+    ``guard``: one statement, so that of two reconcilers at once only one gets it (the other waits
+    for the first one's row and then finds it recent). The number of times it was put back, or
+    None when the caller must leave it alone."""
+    with connection.cursor() as cur:
+        cur.execute(_CLAIM_SQL, {"target": target, "id": object_id, "now": now, "guard": guard})
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def _job_task(kind: str):
+    if kind == Job.Kind.EXPORT:
+        from .tasks import run_export
+
+        return run_export
+    from assessments.tasks import import_assessments
+
+    return import_assessments
+
+
+def stale_jobs(*, now=None):
+    """Import and export jobs waiting or running with no sign of life for too long."""
+    now = now or timezone.now()
+    waiting = Q(status=Job.Status.PENDING, last_sign__lt=now - queued_after()) & (
+        Q(kind=Job.Kind.EXPORT) | Q(kind=Job.Kind.IMPORT_ASSESSMENTS, params__confirmed=True)
+    )
+    running = Q()
+    for kind in (Job.Kind.EXPORT, Job.Kind.IMPORT_ASSESSMENTS):
+        cutoff = now - services.running_stale_after(_job_task(kind))
+        running |= Q(status=Job.Status.RUNNING, kind=kind, last_sign__lt=cutoff)
+    return (
+        Job.objects.annotate(last_sign=Coalesce("heartbeat_at", "started_at", "created_at"))
+        .filter(waiting | running)
+        .order_by("id")
+    )
+
+
+def stale_rollup_runs(*, now=None):
+    """Rollup runs queued for too long, or running for longer than the task may run."""
+    from indicators.models import RollupRun
+    from indicators.tasks import run_rollup
+
+    now = now or timezone.now()
+    running_cutoff = now - services.running_stale_after(run_rollup)
+    return RollupRun.objects.filter(
+        Q(status=RollupRun.Status.QUEUED, created_at__lt=now - queued_after())
+        | Q(status=RollupRun.Status.RUNNING, started_at__lt=running_cutoff)
+    ).order_by("id")
+
+
+def _requeue(target: str, object_id: int, *, now, enqueue, give_up, outcome: Outcome) -> None:
+    guard = now - queued_after()
+    count = claim(target, object_id, now=now, guard=guard)  # committed at once (autocommit)
+    if count is None:
+        return
+    if count > settings.SXSH_RECONCILE_MAX_REQUEUES:
+        give_up()
+        outcome.failed.append((target, object_id))
+        logger.error("reconciler: %s #%s abandoned %s times, marked failed", target, object_id, count - 1)
+        return
+    try:
+        enqueue()
+    except Exception:
+        # The broker refused the message: undo the claim, so that the next pass tries again.
+        Requeue.objects.filter(target=target, object_id=object_id).update(
+            count=F("count") - 1, requeued_at=guard - datetime.timedelta(seconds=1)
+        )
+        raise
+    outcome.requeued.append((target, object_id))
+    logger.warning("reconciler: %s #%s put back in the queue (time %s)", target, object_id, count)
+
+
+def reconcile(*, now=None) -> Outcome:
+    """One pass: put every stale piece of work back in the queue (or fail it, see the module)."""
+    from indicators.models import RollupRun
+    from indicators.tasks import run_rollup
+
+    now = now or timezone.now()
+    outcome = Outcome()
+    for job in stale_jobs(now=now).only("id", "kind", "status"):
+        task = _job_task(job.kind)
+
+        def give_up(job_id=job.pk):
+            Job.objects.filter(pk=job_id, status__in=[Job.Status.PENDING, Job.Status.RUNNING]).update(
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
+                message=_(
+                    "This job was interrupted several times and has been stopped. Start it again; "
+                    "if it stops again, tell the administrator."
+                ),
+            )
+
+        _requeue(
+            "import" if job.kind == Job.Kind.IMPORT_ASSESSMENTS else "export",
+            job.pk,
+            now=now,
+            enqueue=lambda task=task, job_id=job.pk: task.delay(job_id),
+            give_up=give_up,
+            outcome=outcome,
+        )
+    for run in stale_rollup_runs(now=now).only("id"):
+
+        def give_up_run(run_id=run.pk):
+            RollupRun.objects.filter(
+                pk=run_id, status__in=[RollupRun.Status.QUEUED, RollupRun.Status.RUNNING]
+            ).update(
+                status=RollupRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error="Interrupted several times; stopped by the reconciler.",
+            )
+
+        _requeue(
+            "rollup",
+            run.pk,
+            now=now,
+            enqueue=lambda run_id=run.pk: run_rollup.delay(run_id),
+            give_up=give_up_run,
+            outcome=outcome,
+        )
+    Requeue.objects.filter(requeued_at__lt=now - LEDGER_KEPT).delete()
+    return outcome

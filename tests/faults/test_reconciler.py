@@ -1,0 +1,146 @@
+"""The reconciler's rules, in process: which work is stale, the ledger claim (two reconcilers at
+once: one wins), the give-up after too many requeues, and the job claim that makes a copy of a
+message harmless."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from indicators.models import RollupRun
+from jobs import reconcile, services
+from jobs.models import Job, Requeue
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LONG_AGO = datetime.timedelta(hours=2)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _export_job(user, **fields):
+    job = Job.objects.create(
+        created_by=user, kind=Job.Kind.EXPORT, params={"list": "centres", "language": "vi", "filters": {}}
+    )
+    Job.objects.filter(pk=job.pk).update(**fields)
+    return Job.objects.get(pk=job.pk)
+
+
+def test_only_stale_work_is_found(users):
+    now = timezone.now()
+    old = now - LONG_AGO
+    user = users["ministry"]
+    fresh = _export_job(user)
+    waiting = _export_job(user, created_at=old)
+    unconfirmed = Job.objects.create(created_by=user, kind=Job.Kind.IMPORT_ASSESSMENTS, params={})
+    confirmed = Job.objects.create(
+        created_by=user, kind=Job.Kind.IMPORT_ASSESSMENTS, params={"confirmed": True}
+    )
+    Job.objects.filter(pk__in=[unconfirmed.pk, confirmed.pk]).update(created_at=old)
+    alive = _export_job(user, status="running", created_at=old, started_at=old, heartbeat_at=now)
+    silent = _export_job(
+        user,
+        status="running",
+        created_at=old,
+        started_at=old,
+        heartbeat_at=now - datetime.timedelta(minutes=32),
+    )
+    slow_import = Job.objects.create(
+        created_by=user, kind=Job.Kind.IMPORT_ASSESSMENTS, params={"confirmed": True}
+    )
+    # 32 minutes silent: past the export's hard limit (30 min), not the import's (55 min).
+    Job.objects.filter(pk=slow_import.pk).update(
+        status="running", created_at=old, started_at=old, heartbeat_at=now - datetime.timedelta(minutes=32)
+    )
+    _export_job(user, status="done", created_at=old)
+    assert set(reconcile.stale_jobs(now=now).values_list("pk", flat=True)) == {
+        waiting.pk,
+        confirmed.pk,
+        silent.pk,
+    }
+    assert fresh and alive
+
+    queued = RollupRun.objects.create(trigger="manual")
+    stuck = RollupRun.objects.create(trigger="manual", status="running")
+    RollupRun.objects.filter(pk=queued.pk).update(created_at=old)
+    RollupRun.objects.filter(pk=stuck.pk).update(started_at=now - datetime.timedelta(minutes=62))
+    RollupRun.objects.create(trigger="manual")  # just queued
+    RollupRun.objects.create(trigger="manual", status="running", started_at=now)
+    assert set(reconcile.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {queued.pk, stuck.pk}
+
+
+def test_a_stale_job_is_put_back_and_runs_once(users):
+    job = _export_job(users["ministry"], created_at=timezone.now() - LONG_AGO)
+    outcome = reconcile.reconcile()
+    assert outcome.requeued == [("export", job.pk)]
+    job.refresh_from_db()  # tasks run in process here: the export ran
+    assert job.status == Job.Status.DONE and job.output_file
+    assert Requeue.objects.get().count == 1
+    assert reconcile.reconcile().requeued == []
+
+
+def test_the_ledger_claim_lets_one_reconciler_of_two_through():
+    now = timezone.now()
+    guard = now - datetime.timedelta(minutes=10)
+    results = []
+    with transaction.atomic():
+        assert reconcile.claim("export", 7, now=now, guard=guard) == 1
+
+        def second():
+            try:
+                results.append(reconcile.claim("export", 7, now=timezone.now(), guard=guard))
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(1)  # the second reconciler waits for the first one's row
+    other.join(30)
+    assert results == [None]
+    assert (
+        reconcile.claim(
+            "export", 7, now=now + datetime.timedelta(minutes=11), guard=now + datetime.timedelta(minutes=1)
+        )
+        == 2
+    )
+
+
+def test_work_put_back_too_often_is_failed(users, settings):
+    settings.SXSH_RECONCILE_MAX_REQUEUES = 3
+    old = timezone.now() - LONG_AGO
+    job = _export_job(users["ministry"], created_at=old)
+    Requeue.objects.create(target="export", object_id=job.pk, count=3, requeued_at=old)
+    run = RollupRun.objects.create(trigger="manual")
+    RollupRun.objects.filter(pk=run.pk).update(created_at=old)
+    Requeue.objects.create(target="rollup", object_id=run.pk, count=3, requeued_at=old)
+    outcome = reconcile.reconcile()
+    assert outcome.requeued == [] and sorted(outcome.failed) == [("export", job.pk), ("rollup", run.pk)]
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.message
+    assert RollupRun.objects.get(pk=run.pk).status == RollupRun.Status.FAILED
+
+
+def test_a_copy_of_the_message_does_nothing_while_the_job_lives(users):
+    job = _export_job(users["ministry"])
+    hour = datetime.timedelta(hours=1)
+    assert services.claim(job.pk, task_id="first", stale_after=hour)
+    assert not services.claim(job.pk, task_id="copy", stale_after=hour)  # running, alive
+    assert services.claim(job.pk, task_id="first", stale_after=hour)  # its own redelivery takes over
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - 2 * hour)
+    assert services.claim(job.pk, task_id="copy", stale_after=hour)  # silent too long: abandoned
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE)
+    assert not services.claim(job.pk, task_id="copy", stale_after=hour)
+    assert not services.claim(job.pk, task_id="later", stale_after=datetime.timedelta(0))
+
+
+def test_beat_runs_the_reconciler_every_few_minutes():
+    from sxsh_portal.celery import app
+
+    entry = app.conf.beat_schedule["reconcile-stale-work"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] <= datetime.timedelta(minutes=10)
