@@ -235,8 +235,23 @@ class IndicatorValueQuerySet(models.QuerySet):
         """Values of the published run (what every reader reads): the rows of its layers that no
         layer replaced (a full run's rows alone). One statement: the layers are read in the same
         snapshot as the values, so a run published (or pruned) meanwhile is never half seen."""
-        runs = RawSQL(_VISIBLE_RUNS, [])
-        return self.filter(run_id__in=runs).exclude(replaced_by_run__in=RawSQL(_VISIBLE_RUNS, []))
+        return self.filter(run_id__any_of=RawSQL(_VISIBLE_RUNS, [])).exclude(
+            replaced_by_run__any_of=RawSQL(_VISIBLE_RUNS, [])
+        )
+
+
+@models.BigIntegerField.register_lookup
+@models.ForeignKey.register_lookup
+class AnyOf(models.Lookup):
+    """``field = ANY(ARRAY(subquery))``: the subquery runs once (an init plan) and the index on the
+    column is used, where ``IN (subquery)`` made PostgreSQL scan every value and semi-join."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
 # The runs whose rows are published (``PublishedRun.visible_runs`` in SQL).
