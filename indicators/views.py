@@ -4,10 +4,12 @@
 chart's table is rendered here from the same data.
 """
 
+import json
 import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.exports import write_workbook
 from provinces.models import AdministrativeUnit, Region
 
-from . import drilldown, exports, selectors
+from . import caching, drilldown, exports, selectors
 from .models import Indicator
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,15 +115,24 @@ def dashboard_data(request):
     params = _params(request)
     if params["indicator"] is None:
         return JsonResponse({"data": None, "tiles": []})
-    data = selectors.dashboard_data(
-        request.user,
-        indicator=params["indicator"],
-        generation=params["generation"],
-        year=params["year"],
-        cumulative=params["cumulative"],
-    )
-    tiles = selectors.headline_tiles(request.user, generation=params["generation"], year=params["year"])
-    return JsonResponse({"data": data, "tiles": [t.as_json() for t in tiles]})
+
+    def build():
+        data = selectors.dashboard_data(
+            request.user,
+            indicator=params["indicator"],
+            generation=params["generation"],
+            year=params["year"],
+            cumulative=params["cumulative"],
+        )
+        tiles = selectors.headline_tiles(request.user, generation=params["generation"], year=params["year"])
+        # through JSON once, so that a cached answer is exactly the computed one
+        return json.loads(DjangoJSONEncoder().encode({"data": data, "tiles": [t.as_json() for t in tiles]}))
+
+    return JsonResponse(caching.cached_json("national", request.user, _cache_params(params), build))
+
+
+def _cache_params(params: dict) -> dict:
+    return {**params, "indicator": params["indicator"].code if params["indicator"] else None}
 
 
 @login_required
@@ -249,10 +260,17 @@ def _unit_page(request, unit: AdministrativeUnit):
 def unit_dashboard_data(request, generation, code):
     """JSON for the unit page's charts: the selected indicator's history of the unit against its
     region and the nation."""
-    unit = _scoped_unit(request.user, generation, code)
+    unit = _scoped_unit(request.user, generation, code)  # 404 outside the reader's scope, before the cache
     params = _params(request)
-    page = selectors.unit_dashboard(request.user, unit, year=params["year"], cumulative=params["cumulative"])
-    return JsonResponse(_unit_json(page, params["indicator"]))
+
+    def build():
+        year, cumulative = params["year"], params["cumulative"]
+        page = selectors.unit_dashboard(request.user, unit, year=year, cumulative=cumulative)
+        return json.loads(DjangoJSONEncoder().encode(_unit_json(page, params["indicator"])))
+
+    return JsonResponse(
+        caching.cached_json("unit", request.user, {**_cache_params(params), "unit": unit.pk}, build)
+    )
 
 
 def _unit_json(page: dict, indicator) -> dict:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -297,8 +298,50 @@ def test_dashboard_data_endpoint_runs_a_constant_number_of_queries(
             old_unit_values(year),
             dimensions={"sector": {"10": "0.5", "13": "0.5"}},
         )
+    cache.clear()  # the values changed under the same published state: compute again, not from the cache
     with django_assert_max_num_queries(14):
         assert client.get(url, {"indicator": "quick-assessments", "generation": 63}).status_code == 200
+
+
+def test_dashboard_json_comes_from_the_cache_until_a_run_is_published(
+    picture, client_for, django_assert_max_num_queries
+):
+    """The charts' JSON is computed once per published state, reader scope, language and choice;
+    a publication changes the state, so the next answer has the new figures."""
+    from django.db.models import F
+
+    from indicators.models import IndicatorValue, PublishedRun
+
+    cache.clear()
+    client = client_for("ministry")
+    url = reverse("indicators:dashboard_data")
+    query = {"indicator": "quick-assessments", "generation": 63, "year": 2017}
+    first = client.get(url, query).json()
+    with django_assert_max_num_queries(6):
+        assert client.get(url, query).json() == first
+    # Figures changed without a publication are not seen: readers only see what a run published.
+    IndicatorValue.objects.filter(run=picture["run"], level="nation").update(value=F("value") + 1000)
+    assert client.get(url, query).json() == first
+    PublishedRun.objects.update_or_create(pk=1, defaults={"run": picture["run"]})  # published again
+    again = client.get(url, query).json()
+    assert again != first and again["data"]["national"]["value"] == first["data"]["national"]["value"] + 1000
+    # Each language has its own answer.
+    english = client_for("ministry")
+    english.cookies["django_language"] = "en"
+    assert english.get(url, query).json()["data"]["indicator"]["name"] != again["data"]["indicator"]["name"]
+
+
+def test_a_unit_json_cached_for_its_officer_is_not_served_to_another(picture, client_for):
+    cache.clear()
+    own = client_for("province")  # Đà Nẵng's officer
+    url = reverse("indicators:unit_dashboard_data", args=[34, "48"])
+    assert own.get(url).status_code == 200 and own.get(url).status_code == 200
+    from django.test import Client
+
+    other = Client()
+    hanoi_officer = UserFactory(role=User.Role.PROVINCE, unit=unit("01"))
+    other.force_login(hanoi_officer, backend="django.contrib.auth.backends.ModelBackend")
+    assert other.get(url).status_code == 404
 
 
 def test_national_page_runs_a_constant_number_of_queries(picture, client_for, django_assert_max_num_queries):
