@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from sxsh_portal.celery import app
 from tests.conftest import clear_queue
+from tests.workers import database_url, start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,34 +28,6 @@ def wait_for(predicate, timeout: float, every: float = 0.2) -> bool:
             return True
         time.sleep(every)
     return False
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "sxsh_portal",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM, wait: float = 20) -> None:

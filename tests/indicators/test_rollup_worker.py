@@ -5,15 +5,15 @@ the redelivered run with the same values as a clean run."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from indicators.models import IndicatorValue, PublishedRun, RollupRun
 from tests.conftest import clear_queue
+from tests.workers import database_url, start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,29 +74,6 @@ def test_a_rolled_back_acceptance_enqueues_nothing_and_a_committed_one_refreshes
     assert value.value == 1
 
 
-def _worker(env):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "sxsh_portal",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def _wait(predicate, timeout):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -120,11 +97,8 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
     assert clean_values
 
     clear_queue(redis_url)
-    db = connection.settings_dict
     env = os.environ | {
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "DEBUG": "1",
         "SXSH_ROLLUP_STEP_SLEEP": "0.4",
@@ -135,7 +109,7 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
     try:
         run = RollupRun.objects.create(trigger="manual")
         tasks.run_rollup.delay(run.pk)
-        worker = _worker(env)
+        worker = start_worker(env)
         try:
             assert _wait(lambda: RollupRun.objects.get(pk=run.pk).progress >= 20, 60), (
                 "the run never progressed"
@@ -154,7 +128,7 @@ def test_worker_killed_mid_run_leaves_old_values_and_the_redelivered_run_complet
         # Past the visibility timeout (4 s), the restarted worker restores the unacknowledged task as
         # soon as it starts, whatever the machine's load.
         time.sleep(6)
-        restarted = _worker(env | {"SXSH_ROLLUP_STEP_SLEEP": "0"})
+        restarted = start_worker(env | {"SXSH_ROLLUP_STEP_SLEEP": "0"})
         try:
             assert _wait(lambda: RollupRun.objects.get(pk=run.pk).status == "done", 90), "not redelivered"
         finally:
