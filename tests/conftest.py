@@ -9,8 +9,10 @@ from sxsh_portal.celery import app as celery_app
 def pytest_configure(config):
     # Each parallel test process (pytest-xdist) sends its tasks to a queue of its own, and the
     # workers its tests start (threads, or subprocesses that inherit the environment) read only that
-    # queue: a worker started by one process never takes another's task.
-    queue = f"celery-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # queue: a worker started by one process never takes another's task. The process id makes the
+    # name new in every run: a worker left over from an earlier run on this machine (its pytest was
+    # killed) never takes this run's tasks into the wrong database.
+    queue = f"celery-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
     os.environ["SXSH_CELERY_QUEUE"] = queue
     celery_app.conf.task_default_queue = queue
     # PBKDF2 at production strength costs ~0.5 s per password; tests create many users.

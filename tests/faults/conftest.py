@@ -41,9 +41,9 @@ def stop(process: subprocess.Popen, sig=signal.SIGTERM, wait: float = 20) -> Non
 
 
 @contextmanager
-def worker(env: dict):
+def worker(env: dict, log: Path | None = None):
     """A worker subprocess for the block; stopped (warm shutdown, else killed) when it ends."""
-    process = start_worker(env)
+    process = start_worker(env, log)
     try:
         yield process
     finally:

@@ -20,6 +20,7 @@ from jobs.models import Job, Requeue
 from jobs.services import create_job
 from tests.faults.conftest import manage, start_worker, stop, wait_for
 from tests.faults.conftest import worker as worker_process
+from tests.workers import log_tail
 
 pytestmark = pytest.mark.celery_worker
 
@@ -86,16 +87,25 @@ def _status(model, pk):
     return model.objects.filter(pk=pk).values_list("status", flat=True).first()
 
 
-def test_worker_killed_mid_import_then_restarted_writes_each_row_once(broker, users):
+def _why(job: Job, worker_log) -> str:
+    """For a failed wait: where the job is, and what the worker printed."""
+    job.refresh_from_db()
+    return f"job {job.status} ({job.message!r}); the worker printed:\n{log_tail(worker_log)}"
+
+
+def test_worker_killed_mid_import_then_restarted_writes_each_row_once(broker, users, tmp_path):
     from assessments.tasks import import_assessments
 
     centre_user = users["centre"]
     enterprises_before = Enterprise.objects.count()
     job = _previewed_import(centre_user, "KILL")
     importers.confirm(job)  # commits: the message goes to Redis
-    worker = start_worker(broker | {"SXSH_IMPORT_STEP_SLEEP": "1"})
+    log = tmp_path / "worker.log"
+    worker = start_worker(broker | {"SXSH_IMPORT_STEP_SLEEP": "1"}, log)
     try:
-        assert wait_for(lambda: _writing_transactions() > 0, 90), "the import never started writing"
+        assert wait_for(lambda: _writing_transactions() > 0, 90), "the import never started writing: " + _why(
+            job, log
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
     finally:
@@ -108,10 +118,8 @@ def test_worker_killed_mid_import_then_restarted_writes_each_row_once(broker, us
     # The visibility timeout (4 s) has passed by the time the new worker reads the queue: it gets the
     # unacknowledged message again, takes the job over (same message) and runs it from the start.
     wait_for(lambda: False, 5)
-    with worker_process(broker):
-        assert wait_for(lambda: _status(Job, job.pk) == Job.Status.DONE, 90), Job.objects.get(
-            pk=job.pk
-        ).message
+    with worker_process(broker, log):
+        assert wait_for(lambda: _status(Job, job.pk) == Job.Status.DONE, 90), _why(job, log)
         job.refresh_from_db()
         assert job.result["created"] == ROWS and job.result["updated"] == 0
         assert _imported("KILL") == ONCE
