@@ -319,6 +319,13 @@ class IndicatorValue(models.Model):
                 fields=["run", "indicator", "generation", "level", "year", "dimension"],
                 name="indicatorvalue_read",
             ),
+            # A place's own figures for every indicator (the unit dashboard: the unit, its region
+            # and the nation, every year): totals only, by generation, level and place.
+            models.Index(
+                fields=["run", "generation", "level", "unit", "region"],
+                condition=Q(dimension=""),
+                name="indicatorvalue_place",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

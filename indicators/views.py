@@ -266,14 +266,18 @@ def unit_dashboard_data(request, generation, code):
     def build():
         year, cumulative = params["year"], params["cumulative"]
         page = selectors.unit_dashboard(request.user, unit, year=year, cumulative=cumulative)
-        return json.loads(DjangoJSONEncoder().encode(_unit_json(page, params["indicator"])))
+        return json.loads(DjangoJSONEncoder().encode(_unit_json(page)))
 
-    return JsonResponse(
-        caching.cached_json("unit", request.user, {**_cache_params(params), "unit": unit.pk}, build)
-    )
+    # Every indicator's row is in the answer whichever is selected: one cached page per unit, year
+    # and view serves them all, and the selected row is picked from it.
+    choice = {"unit": unit.pk, "year": params["year"], "cumulative": params["cumulative"]}
+    data = caching.cached_json("unit", request.user, choice, build)
+    code = params["indicator"].code if params["indicator"] else None
+    selected = next((r for r in data["rows"] if code and r["indicator"]["code"] == code), None)
+    return JsonResponse({**data, "selected": selected})
 
 
-def _unit_json(page: dict, indicator) -> dict:
+def _unit_json(page: dict) -> dict:
     rows = []
     for row in page["rows"]:
         rows.append(
@@ -287,7 +291,6 @@ def _unit_json(page: dict, indicator) -> dict:
                 "records_url": row.records_url,
             }
         )
-    selected = next((r for r in rows if indicator and r["indicator"]["code"] == indicator.code), None)
     return {
         "unit": {
             "generation": page["unit"].generation,
@@ -296,7 +299,6 @@ def _unit_json(page: dict, indicator) -> dict:
         },
         "year": page["year"],
         "years": page["years"],
-        "selected": selected,
         "rows": rows,
     }
 

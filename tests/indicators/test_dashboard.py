@@ -344,6 +344,31 @@ def test_a_unit_json_cached_for_its_officer_is_not_served_to_another(picture, cl
     assert other.get(url).status_code == 404
 
 
+def test_one_cached_unit_page_answers_every_indicator_choice(picture, client_for):
+    """The unit JSON holds every indicator's row whichever is selected: after the first choice, the
+    others are served from the same cached page (no read of the values), each with its own
+    selected row, equal to what a fresh computation gives."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    client = client_for("province")
+    url = reverse("indicators:unit_dashboard_data", args=[34, "48"])
+    first = client.get(url, {"indicator": "quick-assessments"}).json()
+    assert first["selected"]["indicator"]["code"] == "quick-assessments"
+    codes = [r["indicator"]["code"] for r in first["rows"] if r["indicator"]["code"] != "quick-assessments"]
+    assert codes
+    for code in codes:
+        with CaptureQueriesContext(connection) as queries:
+            cached = client.get(url, {"indicator": code}).json()
+        assert not [q for q in queries.captured_queries if "indicators_indicatorvalue" in q["sql"]], code
+        assert cached["selected"] == next(r for r in first["rows"] if r["indicator"]["code"] == code)
+        assert cached["rows"] == first["rows"]
+        cache.clear()
+        assert client.get(url, {"indicator": code}).json() == cached  # as computed afresh
+        client.get(url, {"indicator": "quick-assessments"})  # the page cached again
+
+
 def test_national_page_runs_a_constant_number_of_queries(picture, client_for, django_assert_max_num_queries):
     client = client_for("ministry")
     with django_assert_max_num_queries(24):
