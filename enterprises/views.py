@@ -164,17 +164,18 @@ class ApiKeyView(LoginRequiredMixin, View):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
-    def render_page(self, request, new_key=None, status=200):
+    # The new key's secret waits in the session for the page after the redirect, which shows it once
+    # (post/redirect/get: reloading the page cannot create another key).
+    NEW_KEY = "api_keys:new_key"
+
+    def get(self, request):
         keys = CentreAPIKey.objects.filter(centre_id=request.user.centre_id).order_by("-created")
         context = {
             "keys": keys,
-            "new_key": new_key,
+            "new_key": request.session.pop(self.NEW_KEY, None),
             "sandbox_count": sandbox_count(request.user),
         }
-        return render(request, self.template_name, context, status=status)
-
-    def get(self, request):
-        return self.render_page(request)
+        return render(request, self.template_name, context)
 
     def post(self, request):
         if "revoke" in request.POST:
@@ -199,4 +200,5 @@ class ApiKeyView(LoginRequiredMixin, View):
         _record, secret = services.create_api_key(
             by=request.user, name=request.POST.get("name", ""), is_sandbox=bool(request.POST.get("sandbox"))
         )
-        return self.render_page(request, new_key=secret, status=201)
+        request.session[self.NEW_KEY] = secret
+        return redirect("enterprises:api_keys")
