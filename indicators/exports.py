@@ -340,6 +340,7 @@ def public_columns():
         (_("Region"), "text"),
         (_("Disaggregation"), "text"),
         (_("Slice"), "text"),
+        (_("Slice name"), "text"),
         (_("Value"), "decimal"),
         (_("Computed"), "datetime"),
     ]
@@ -348,6 +349,7 @@ def public_columns():
 def public_table_rows(generation: int) -> Iterator[tuple]:
     levels = {k: str(v) for k, v in Level.choices}
     yes, no = _("Yes"), _("No")
+    slice_names = selectors.slice_names()
     for (
         code,
         name,
@@ -371,6 +373,7 @@ def public_table_rows(generation: int) -> Iterator[tuple]:
             region or "",
             selectors.dimension_label(dimension) if dimension else "",
             slice_,
+            slice_names(dimension, slice_),
             value,
             computed_at,
         )

@@ -391,6 +391,30 @@ def _dimension_labels(dimension: str, keys, sectors: dict | None = None) -> dict
     return {}
 
 
+def slice_names():
+    """``name(dimension, slice)``: a slice's name in the active language (the sector's name after its
+    code, a size or centre kind in words, "size not recorded" for the rollup's ``unknown``), the code
+    itself for one without a name. For exports that list slices of every disaggregation; the labels
+    of a disaggregation are built on first use (the sectors in one query)."""
+    labels: dict = {}
+
+    def name(dimension: str, slice_: str) -> str:
+        if not dimension:
+            return ""
+        if dimension not in labels:
+            sectors = _sectors_all() if dimension == "sector" else None
+            labels[dimension] = _dimension_labels(dimension, (), sectors)
+        return labels[dimension].get(slice_, slice_)
+
+    return name
+
+
+def _sectors_all() -> dict:
+    from enterprises.models import Sector
+
+    return {s.code: s for s in Sector.objects.all()}
+
+
 def _current_language() -> str:
     from django.utils.translation import get_language
 

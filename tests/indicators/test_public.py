@@ -85,3 +85,35 @@ def test_guideline_files_stay_behind_the_login(picture, client_for):
     file_url = reverse("activities:guideline_file", args=[g.pk])
     assert f'href="{file_url}"' not in html
     assert client_for(None).get(file_url).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("vi", {"unknown": "chưa ghi quy mô", "small": "nhỏ", "10": "10 · "}),
+        ("en", {"unknown": "size not recorded", "small": "small", "10": "10 · "}),
+    ],
+)
+def test_csv_names_each_slice_beside_its_code(picture, client_for, language, names):
+    """Slices keep their codes (a script reads them) and get a name in the reader's language beside
+    them, the rollup's own slices ("unknown" size) included."""
+    from tests.indicators.dashboard_factory import write_year
+
+    write_year(
+        picture["run"],
+        picture["quick"],
+        2016,
+        old_unit_values(2016),
+        dimensions={"size": {"unknown": "0.5", "small": "0.5"}, "sector": {"10": "1"}},
+    )
+    client = client_for(None)
+    client.cookies["django_language"] = language
+    text = b"".join(client.get(reverse("indicators:public_csv"), {"generation": 34}).streaming_content)
+    header, *body = csv.reader(io.StringIO(text.decode("utf-8").lstrip("\ufeff")))
+    code = header.index("Nhóm phân tổ" if language == "vi" else "Slice")
+    name = code + 1
+    assert header[name] == ("Tên nhóm phân tổ" if language == "vi" else "Slice name")
+    named = {r[code]: r[name] for r in body if r[code]}
+    for slice_, expected in names.items():
+        assert named[slice_].lower().startswith(expected.lower()), (slice_, named[slice_])
+    assert all(r[name] == "" for r in body if not r[code])
