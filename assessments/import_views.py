@@ -109,7 +109,6 @@ def import_preview(request, pk):
     )
     if job.params.get("confirmed"):
         return redirect(job)
-    preview = job.params.get("preview") or {}
     if request.method == "POST":
         try:
             with transaction.atomic():
@@ -118,6 +117,7 @@ def import_preview(request, pk):
             messages.error(request, str(e))
             return redirect("assessments:import_preview", pk=job.pk)
         return redirect(job)
+    preview = importers.preview_for_reader(job)
     centre = importers.centre_for(request.user, job.params.get("centre_id"))
     return render(
         request,

@@ -1413,9 +1413,22 @@ def preview(job, *, data: bytes) -> dict:
         }
     except ImportFileError as e:
         result = {"errors": [RowError("", None, "", str(e)).as_dict()], "error_count": 1, "summary": {}}
+    result["language"] = get_language()
     job.params = job.params | {"preview": result}
     job.save(update_fields=["params"])
     return result
+
+
+def preview_for_reader(job) -> dict:
+    """The stored preview, checked again from the stored file when the reader's language is not the
+    one it was written in (the messages are words, not codes: a switch of language shows them in
+    the new one)."""
+    stored = job.params.get("preview") or {}
+    if not stored or stored.get("language") == get_language() or job.params.get("confirmed"):
+        return stored
+    with job.input_file.open("rb") as fh:
+        data = fh.read()
+    return preview(job, data=data)
 
 
 def confirm(job) -> None:

@@ -526,6 +526,23 @@ def test_errors_are_shown_on_the_preview_page(client_en, users):
     assert response.status_code == 302 and Assessment.objects.count() == 0
 
 
+def test_the_preview_speaks_the_language_the_reader_switched_to(client_en, users):
+    """Errors found during an English upload are shown in Vietnamese after a switch of language, and
+    back: the stored file is checked again in the reader's language, nothing else changes."""
+    client = client_en("centre")
+    job, _preview = preview_of(upload(client, workbook([assessment_row(tax_code="0101234567")])))
+    url = reverse("assessments:import_preview", args=[job.pk])
+    assert b"fails its check digit" in client.get(url).content
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    html = client.get(url).content.decode()
+    assert "fails its check digit" not in html and "chữ số kiểm tra" in html
+    job.refresh_from_db()
+    assert job.params["preview"]["language"] == "vi" and job.params["preview"]["error_count"] == 1
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert b"fails its check digit" in client.get(url).content
+    assert Assessment.objects.count() == 0 and not job.params.get("confirmed")
+
+
 # ---------------------------------------------------------------- roles and scope
 
 
