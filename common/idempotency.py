@@ -132,3 +132,23 @@ def idempotent(handler):
     wrapper.__name__ = handler.__name__
     wrapper.__doc__ = handler.__doc__
     return wrapper
+
+
+def purge_expired(*, now=None, batch: int = 10_000) -> int:
+    """Remove the records past their retention (answers and abandoned in-flight claims alike), in
+    batches so that no statement holds many row locks; the number removed. A key past retention is
+    free again anyway (``_claim``): this only keeps the table small."""
+    from accounts.models import IdempotencyRecord
+
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    cutoff = (now or timezone.now()) - RETENTION
+    removed = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE created_at < %s LIMIT %s)",
+                [cutoff, batch],
+            )
+            removed += cursor.rowcount
+            if cursor.rowcount < batch:
+                return removed

@@ -290,3 +290,24 @@ def test_a_key_past_its_24_hours_is_a_new_key(key_for, centre):
     assert response.status_code == 201 and "Idempotent-Replayed" not in response
     record = IdempotencyRecord.objects.get(owner=f"centre:{centre.pk}", key="k-old")
     assert record.state == "done" and record.response_body["data"]["id"] == response.json()["id"]
+
+
+def test_the_hourly_purge_forgets_answers_past_their_24_hours_and_keeps_the_rest(key_for, centre, settings):
+    """Kept answers older than 24 hours (and abandoned in-flight claims) are removed by the beat
+    task; a key still within its day replays as before."""
+    from accounts.models import IdempotencyRecord
+    from accounts.tasks import purge_idempotency_records
+
+    client = key_for(centre)
+    assert post(client, payload(external_id="OLD"), key="old-key").status_code == 201
+    assert post(client, payload(external_id="NEW"), key="new-key").status_code == 201
+    day_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=24, minutes=1)
+    IdempotencyRecord.objects.filter(key="old-key").update(created_at=day_ago)
+    IdempotencyRecord.objects.create(owner="centre:0", key="dead", request_hash="x", created_at=day_ago)
+    IdempotencyRecord.objects.filter(key="dead").update(created_at=day_ago)  # auto_now_add on create
+    assert purge_idempotency_records.delay().get() == 2
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new-key"]
+    replay = post(client, payload(external_id="NEW"), key="new-key")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert Assessment.objects.filter(external_id="NEW").count() == 1
+    assert settings.CELERY_BEAT_SCHEDULE["purge-idempotency-records"]["task"] == "accounts.purge_idempotency_records"
