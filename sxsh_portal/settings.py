@@ -331,7 +331,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "nightly-rollup": {"task": "indicators.nightly_rollup", "schedule": crontab(hour=1, minute=30)},
     "webhook-deliveries-due": {"task": "webhooks.sweep_due_deliveries", "schedule": timedelta(minutes=1)},
-    "purge-idempotency-records": {"task": "accounts.purge_idempotency_records", "schedule": timedelta(hours=1)},
+    "purge-idempotency-records": {
+        "task": "accounts.purge_idempotency_records",
+        "schedule": timedelta(hours=1),
+    },
     "reconcile-stale-work": {
         "task": "jobs.reconcile",
         "schedule": timedelta(minutes=env.int("SXSH_RECONCILE_EVERY_MINUTES", default=5)),
