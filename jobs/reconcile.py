@@ -8,7 +8,12 @@ Stale work:
   for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running with no sign of life (claim, progress) for
   longer than its task's hard time limit (``SXSH_RECONCILE_RUNNING_AFTER`` overrides);
 - a rollup run queued for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running for longer than the
-  rollup task's hard time limit.
+  rollup task's hard time limit;
+- a notification for a user who takes emails, created more than ``SXSH_RECONCILE_QUEUED_AFTER``
+  seconds ago and less than ``EMAILS_GIVEN_UP_AFTER`` ago, not yet emailed (its email task was lost,
+  or every retry of it failed): its email is sent again (``send_emails`` marks what it sent and
+  locks what it sends, so a copy sends nothing twice). Past that window an email is news no more
+  and is left unsent (the notification stays in the portal).
 
 Putting work back is safe to repeat: each task claims its work before doing anything (a job with
 ``jobs.services.claim``, a rollup run through the engine's run-once checks and its lock), so a copy of
@@ -35,6 +40,8 @@ from .models import Job, Requeue
 logger = logging.getLogger(__name__)
 
 LEDGER_KEPT = datetime.timedelta(days=30)
+EMAILS_GIVEN_UP_AFTER = datetime.timedelta(days=2)
+EMAIL_BATCH = 200
 
 _CLAIM_SQL = f"""
     INSERT INTO {Requeue._meta.db_table} (target, object_id, count, requeued_at)
@@ -110,6 +117,24 @@ def stale_rollup_runs(*, now=None):
     ).order_by("id")
 
 
+def unsent_notification_emails(*, now=None):
+    """Notifications whose email should have gone (see the module) but has not."""
+    from reporting.models import Notification
+
+    now = now or timezone.now()
+    return (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lt=now - queued_after(),
+            created_at__gte=now - EMAILS_GIVEN_UP_AFTER,
+            user__is_active=True,
+            user__email_notifications=True,
+        )
+        .exclude(Q(user__email="") | Q(user__email__isnull=True))
+        .order_by("id")
+    )
+
+
 def _requeue(target: str, object_id: int, *, now, enqueue, give_up, outcome: Outcome) -> None:
     guard = now - queued_after()
     count = claim(target, object_id, now=now, guard=guard)  # committed at once (autocommit)
@@ -179,5 +204,25 @@ def reconcile(*, now=None) -> Outcome:
             give_up=give_up_run,
             outcome=outcome,
         )
+    _requeue_emails(now=now, outcome=outcome)
     Requeue.objects.filter(requeued_at__lt=now - LEDGER_KEPT).delete()
     return outcome
+
+
+def _requeue_emails(*, now, outcome: Outcome) -> None:
+    """Claim each unsent email in the ledger (as any other work: two reconcilers never both send
+    it, and one put back recently is left alone), then send the claimed ones in batches."""
+    from reporting.tasks import send_notification_emails
+
+    claimed = []
+    for notification_id in unsent_notification_emails(now=now).values_list("id", flat=True):
+        _requeue(
+            "email",
+            notification_id,
+            now=now,
+            enqueue=lambda notification_id=notification_id: claimed.append(notification_id),
+            give_up=lambda: None,  # left unsent: the notification stays in the portal
+            outcome=outcome,
+        )
+    for start in range(0, len(claimed), EMAIL_BATCH):
+        send_notification_emails.delay(claimed[start : start + EMAIL_BATCH])

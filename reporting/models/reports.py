@@ -374,7 +374,13 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            # The reconciler's look for emails whose task was lost (recent, not yet emailed).
+            models.Index(
+                fields=["created_at"], condition=Q(emailed_at__isnull=True), name="notification_not_emailed"
+            ),
+        ]
 
     def __str__(self):
         return self.subject

@@ -144,3 +144,34 @@ def test_beat_runs_the_reconciler_every_few_minutes():
     entry = app.conf.beat_schedule["reconcile-stale-work"]
     assert entry["task"] in app.tasks
     assert entry["schedule"] <= datetime.timedelta(minutes=10)
+
+
+def test_an_email_whose_task_was_lost_is_sent_by_the_reconciler_once(users, mailoutbox):
+    """A notification not yet emailed, older than the queue's grace and younger than two days, for
+    a user who takes emails: the reconciler sends it, once; the others are left alone."""
+    from reporting.models import Notification
+    from tests.factories import UserFactory
+
+    now = timezone.now()
+    reader = UserFactory(email="doc@sct.danang.gov.vn", email_notifications=True)
+    quiet = UserFactory(email="im-lang@sct.danang.gov.vn", email_notifications=False)
+
+    def notification(user, age, **fields):
+        n = Notification.objects.create(user=user, kind="reminder", subject=f"Nhắc {age}", url="/reports/")
+        Notification.objects.filter(pk=n.pk).update(created_at=now - age, **fields)
+        return n
+
+    lost = notification(reader, datetime.timedelta(minutes=20))
+    on_the_way = notification(reader, datetime.timedelta(minutes=1))  # its task may still come
+    notification(reader, datetime.timedelta(days=3))  # no news any more
+    notification(reader, datetime.timedelta(minutes=30), emailed_at=now)  # sent
+    notification(quiet, datetime.timedelta(minutes=20))  # email off
+    assert list(reconcile.unsent_notification_emails(now=now).values_list("pk", flat=True)) == [lost.pk]
+
+    outcome = reconcile.reconcile(now=now)
+    assert outcome.requeued == [("email", lost.pk)]
+    assert [m.to for m in mailoutbox] == [["doc@sct.danang.gov.vn"]] and mailoutbox[0].subject == lost.subject
+    assert Notification.objects.get(pk=lost.pk).emailed_at is not None
+    # Half an hour later the young one's task has not come either: sent; the first is not again.
+    assert reconcile.reconcile(now=now + datetime.timedelta(minutes=30)).requeued == [("email", on_the_way.pk)]
+    assert [m.subject for m in mailoutbox] == [lost.subject, on_the_way.subject]
