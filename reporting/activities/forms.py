@@ -181,9 +181,7 @@ class ActivityFilter(django_filters.FilterSet):
     year = django_filters.TypedChoiceFilter(
         label=_("Year"), choices=_year_choices, coerce=int, field_name="date", lookup_expr="year"
     )
-    unit = django_filters.ModelChoiceFilter(
-        label=_("Province / city"), queryset=_units, method="filter_unit"
-    )
+    unit = django_filters.ModelChoiceFilter(label=_("Province / city"), queryset=_units, method="filter_unit")
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)

@@ -89,7 +89,8 @@ def guidelines_distributed(unit_ids: Iterable[int], year: int) -> int:
 def demonstration_models(unit_ids: Iterable[int], year: int) -> int:
     """Assessments of enterprises in the units designated as demonstration models in ``year``."""
     return (
-        Assessment.objects.real().filter(
+        Assessment.objects.real()
+        .filter(
             enterprise__unit_id__in=list(unit_ids),
             demonstration_model=True,
             demonstration_date__year=year,

@@ -401,6 +401,7 @@ class ReminderSent(models.Model):
     deadline = models.DateField()
     step = models.CharField(max_length=8, choices=Step.choices)
     sent_at = models.DateTimeField(auto_now_add=True)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

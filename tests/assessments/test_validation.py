@@ -1,5 +1,3 @@
-
-
 def test_an_absurd_payback_is_refused_with_a_message():
     from assessments.validation import validate_option
 

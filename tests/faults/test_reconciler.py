@@ -173,5 +173,6 @@ def test_an_email_whose_task_was_lost_is_sent_by_the_reconciler_once(users, mail
     assert [m.to for m in mailoutbox] == [["doc@sct.danang.gov.vn"]] and mailoutbox[0].subject == lost.subject
     assert Notification.objects.get(pk=lost.pk).emailed_at is not None
     # Half an hour later the young one's task has not come either: sent; the first is not again.
-    assert reconcile.reconcile(now=now + datetime.timedelta(minutes=30)).requeued == [("email", on_the_way.pk)]
+    later = reconcile.reconcile(now=now + datetime.timedelta(minutes=30))
+    assert later.requeued == [("email", on_the_way.pk)]
     assert [m.subject for m in mailoutbox] == [lost.subject, on_the_way.subject]

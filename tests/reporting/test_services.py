@@ -23,6 +23,7 @@ def _english():
 
     translation.activate("en")
 
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
