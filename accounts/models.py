@@ -1,5 +1,6 @@
 """Users and their roles. The role decides the scope (see ``for_user`` on each model's queryset)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,9 @@ class User(AbstractUser):
         help_text=_(
             "Send me an email for reports submitted, returned, approved or reopened, and deadline reminders."
         ),
+    )
+    email_language = models.CharField(
+        _("language of emails"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
     objects = PortalUserManager()

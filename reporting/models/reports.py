@@ -363,8 +363,11 @@ class Notification(models.Model):
     period = models.ForeignKey(
         ReportingPeriod, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # The texts in Vietnamese as written; ``params`` keeps what they were made of (year, reason,
+    # deadline), so that the page and the email say them in the reader's language.
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("message"), blank=True)
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

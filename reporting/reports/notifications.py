@@ -42,9 +42,9 @@ def _officers_of(unit: AdministrativeUnit):
     return get_user_model().objects.filter(is_active=True, role="province", unit_id=unit_id)
 
 
-def _subject(kind: str, report: AnnualReport) -> tuple[str, str]:
-    """Subject and body in Vietnamese (the portal's language); the page shows them translated."""
-    params = {"unit": report.unit.name, "year": report.period.year}
+def _report_texts(kind: str, unit_name: str, year: int, reason: str) -> tuple[str, str]:
+    """Subject and body of a report's notification, in the active language."""
+    params = {"unit": unit_name, "year": year, "reason": reason}
     texts = {
         Kind.SUBMITTED: (_("%(unit)s submitted its %(year)s report"), _("The report is waiting for review.")),
         Kind.RESUBMITTED: (
@@ -56,8 +56,31 @@ def _subject(kind: str, report: AnnualReport) -> tuple[str, str]:
         Kind.REOPENED: (_("Your %(year)s report was reopened"), _("Reason: %(reason)s")),
     }
     subject, body = texts[kind]
-    params["reason"] = report.return_reason
     return subject % params, body % params
+
+
+def _reminder_texts(kind: str, year: int, deadline: datetime.date) -> tuple[str, str]:
+    """Subject and body of a deadline reminder, in the active language."""
+    when = date_format(deadline, "SHORT_DATE_FORMAT")
+    if kind == Kind.OVERDUE:
+        subject = _("Your %(year)s report is overdue (deadline %(deadline)s)")
+    else:
+        subject = _("Your %(year)s report is due on %(deadline)s")
+    body = _("Open the report, complete it and submit it before the deadline.")
+    return subject % {"year": year, "deadline": when}, body
+
+
+def texts(notification: Notification) -> tuple[str, str]:
+    """The notification's subject and body in the active language, made again from its parameters
+    (the unit's name in that language too); as written (Vietnamese) for one without parameters.
+    Reads ``notification.report.unit``: select it with the notification."""
+    p = notification.params or {}
+    if not p:
+        return notification.subject, notification.body
+    if notification.kind in (Kind.REMINDER, Kind.OVERDUE):
+        return _reminder_texts(notification.kind, p["year"], datetime.date.fromisoformat(p["deadline"]))
+    unit = notification.report.unit if notification.report_id else None
+    return _report_texts(notification.kind, unit.name if unit else "", p["year"], p.get("reason", ""))
 
 
 def report_changed(report: AnnualReport, status: str, *, by) -> list[int]:
@@ -67,11 +90,12 @@ def report_changed(report: AnnualReport, status: str, *, by) -> list[int]:
         _ministry_officers() if kind in (Kind.SUBMITTED, Kind.RESUBMITTED) else _officers_of(report.unit)
     )
     recipients = recipients.exclude(pk=getattr(by, "pk", None))
+    params = {"year": report.period.year, "reason": report.return_reason or ""}
     with translation.override("vi"):
-        subject, body = _subject(kind, report)
+        subject, body = _report_texts(kind, report.unit.name, params["year"], params["reason"])
     url = reverse("reports:detail", args=[report.pk])
     rows = Notification.objects.bulk_create(
-        Notification(user=user, kind=kind, report=report, subject=subject, body=body, url=url)
+        Notification(user=user, kind=kind, report=report, subject=subject, body=body, params=params, url=url)
         for user in recipients
     )
     ids = [n.pk for n in rows]
@@ -143,13 +167,7 @@ def send_deadline_reminders(today: datetime.date | None = None) -> int:
                 continue
             kind = Kind.OVERDUE if step == ReminderSent.Step.OVERDUE else Kind.REMINDER
             with translation.override("vi"):
-                deadline = date_format(period.deadline, "SHORT_DATE_FORMAT")
-                if kind == Kind.OVERDUE:
-                    subject = _("Your %(year)s report is overdue (deadline %(deadline)s)")
-                else:
-                    subject = _("Your %(year)s report is due on %(deadline)s")
-                subject = subject % {"year": period.year, "deadline": deadline}
-                body = _("Open the report, complete it and submit it before the deadline.")
+                subject, body = _reminder_texts(kind, period.year, period.deadline)
             rows = Notification.objects.bulk_create(
                 Notification(
                     user_id=uid,
@@ -157,6 +175,7 @@ def send_deadline_reminders(today: datetime.date | None = None) -> int:
                     period=period,
                     subject=subject,
                     body=body,
+                    params={"year": period.year, "deadline": period.deadline.isoformat()},
                     url=reverse("reports:mine"),
                 )
                 for uid in claimed
@@ -175,23 +194,24 @@ def send_emails(ids: list[int]) -> int:
     sent = 0
     with transaction.atomic():
         pending = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=ids, emailed_at__isnull=True)
             .filter(user__email_notifications=True)
             .exclude(Q(user__email="") | Q(user__email__isnull=True))
-            .select_related("user")
+            .select_related("user", "report__unit")
         )
         if not pending:
             return 0
         base = getattr(settings, "SXSH_SITE_URL", "").rstrip("/")
-        messages = [
-            EmailMessage(
-                subject=n.subject,
-                body=f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
-                to=[n.user.email],
+        messages = []
+        for n in pending:
+            with translation.override(n.user.email_language or settings.LANGUAGE_CODE):
+                subject, body = texts(n)
+            messages.append(
+                EmailMessage(
+                    subject=subject, body=f"{body}\n\n{base}{n.url}" if n.url else body, to=[n.user.email]
+                )
             )
-            for n in pending
-        ]
         sent = get_connection().send_messages(messages) or 0
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
     return sent

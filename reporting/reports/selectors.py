@@ -151,3 +151,14 @@ def open_periods():
 
 def unread_notifications(user, limit: int = 50):
     return user.notifications.order_by("-created_at", "-id")[:limit]
+
+
+def notifications_to_read(user, limit: int = 50) -> list:
+    """The user's latest notifications, each with ``display_subject`` and ``display_body`` in the
+    active language. One query."""
+    from .notifications import texts
+
+    rows = list(unread_notifications(user, limit).select_related("report__unit"))
+    for n in rows:
+        n.display_subject, n.display_body = texts(n)
+    return rows

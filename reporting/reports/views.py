@@ -4,6 +4,7 @@ review (return, approve, reopen), the reporting-status table, the reporting year
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -466,7 +467,7 @@ class NotificationsView(LoginRequiredMixin, View):
         return render(
             request,
             "reporting/reports/notifications.html",
-            {"notifications": list(selectors.unread_notifications(request.user))},
+            {"notifications": selectors.notifications_to_read(request.user)},
         )
 
     def post(self, request):
@@ -478,18 +479,29 @@ class PreferencesForm(forms.Form):
     email_notifications = forms.BooleanField(
         required=False, label=gettext_lazy("Send me notifications and reminders by email")
     )
+    email_language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        label=gettext_lazy("Language of the emails"),
+        initial=settings.LANGUAGE_CODE,
+    )
 
 
 class PreferencesView(LoginRequiredMixin, View):
     def get(self, request):
-        form = PreferencesForm(initial={"email_notifications": request.user.email_notifications})
+        form = PreferencesForm(
+            initial={
+                "email_notifications": request.user.email_notifications,
+                "email_language": request.user.email_language,
+            }
+        )
         return render(request, "reporting/reports/preferences.html", {"form": form})
 
     def post(self, request):
         form = PreferencesForm(request.POST)
         if form.is_valid():
             request.user.email_notifications = form.cleaned_data["email_notifications"]
-            request.user.save(update_fields=["email_notifications"])
+            request.user.email_language = form.cleaned_data["email_language"]
+            request.user.save(update_fields=["email_notifications", "email_language"])
             messages.success(request, _("Your preferences were saved."))
             return redirect("reports:preferences")
         return render(request, "reporting/reports/preferences.html", {"form": form}, status=400)

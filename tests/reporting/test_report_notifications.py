@@ -50,7 +50,7 @@ def test_email_can_be_turned_off_and_is_sent_once(
     ministry = users["ministry"]
     ministry.email = "lan@moit.gov.vn"
     ministry.save()
-    response = client_for("ministry").post("/account/notifications/", {})
+    response = client_for("ministry").post("/account/notifications/", {"email_language": "vi"})
     assert response.status_code == 302
     ministry.refresh_from_db()
     assert ministry.email_notifications is False
@@ -167,3 +167,77 @@ def test_the_beat_schedule_runs_the_reminder_task(settings):
     assert settings.CELERY_BEAT_SCHEDULE["deadline-reminders"]["task"] == "reporting.send_deadline_reminders"
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert "reporting.send_deadline_reminders" in app.tasks
+
+
+def test_the_notifications_page_says_them_in_the_readers_language(
+    users, report, client_for, django_capture_on_commit_callbacks
+):
+    """Made in Vietnamese, shown in English to a reader in English: the unit's English name, the
+    reason as the officer wrote it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(report, users["province"])
+        services.return_report(by=users["ministry"], report=report, reason="Thiếu số liệu tập huấn")
+    year = report.period.year
+    ministry, province = client_for("ministry"), client_for("province")
+    assert f"Thành phố Đà Nẵng đã gửi báo cáo năm {year}" in ministry.get("/notifications/").content.decode()
+    ministry.cookies["django_language"] = province.cookies["django_language"] = "en"
+    html = ministry.get("/notifications/").content.decode()
+    assert f"Da Nang City submitted its {year} report" in html and "Đà Nẵng" not in html
+    html = province.get("/notifications/").content.decode()
+    assert f"Your {year} report was returned" in html and "Reason: Thiếu số liệu tập huấn" in html
+
+
+def test_emails_go_in_the_language_each_user_chose(
+    users, report, client_for, django_capture_on_commit_callbacks
+):
+    ministry = users["ministry"]
+    ministry.email = "lan@moit.gov.vn"
+    ministry.save()
+    english = UserFactory(role=User.Role.MINISTRY, email="adviser@moit.gov.vn")
+    assert (
+        client_for("ministry").get("/account/notifications/").context["form"]["email_language"].value()
+        == "vi"
+    )
+    from django.test import Client
+
+    adviser = Client()
+    adviser.force_login(english, backend="django.contrib.auth.backends.ModelBackend")
+    response = adviser.post("/account/notifications/", {"email_notifications": "on", "email_language": "en"})
+    assert response.status_code == 302
+    english.refresh_from_db()
+    assert english.email_language == "en" and english.email_notifications
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(report, users["province"])
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    year = report.period.year
+    assert subjects == {
+        "lan@moit.gov.vn": f"Thành phố Đà Nẵng đã gửi báo cáo năm {year}",
+        "adviser@moit.gov.vn": f"Da Nang City submitted its {year} report",
+    }
+
+
+def test_a_reminder_in_english_gives_the_deadline_in_english(users, period, client_for):
+    officer = users["province"]
+    officer.email, officer.email_language = "ha@sct.danang.gov.vn", "en"
+    officer.save()
+    day = period.deadline - datetime.timedelta(days=7)
+    notifications.send_deadline_reminders(day)
+    (note,) = Notification.objects.filter(user=officer)
+    assert note.subject.startswith(f"Báo cáo năm {period.year} của đơn vị")  # as written, in Vietnamese
+    assert notifications.send_emails([note.pk]) == 1
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("en"):
+        deadline = date_format(period.deadline, "SHORT_DATE_FORMAT")
+    assert mail.outbox[-1].subject == f"Your {period.year} report is due on {deadline}"
+
+
+def test_a_notification_made_before_its_parameters_were_kept_is_shown_as_written(users, client_for):
+    Notification.objects.create(
+        user=users["province"], kind="approved", subject="Báo cáo cũ", body="Nội dung"
+    )
+    client = client_for("province")
+    client.cookies["django_language"] = "en"
+    html = client.get("/notifications/").content.decode()
+    assert "Báo cáo cũ" in html and "Nội dung" in html
