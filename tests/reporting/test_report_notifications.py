@@ -241,3 +241,24 @@ def test_a_notification_made_before_its_parameters_were_kept_is_shown_as_written
     client.cookies["django_language"] = "en"
     html = client.get("/notifications/").content.decode()
     assert "Báo cáo cũ" in html and "Nội dung" in html
+
+
+def test_notifications_made_before_get_their_parameters_from_what_they_say(
+    users, report, period, django_capture_on_commit_callbacks
+):
+    """The backfill migration (reporting 0007) on notifications made without parameters: the year
+    from the report or period, the reason from the body, the deadline from the subject."""
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("reporting.migrations.0007_notification_params_backfill").backfill
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(report, users["province"])
+        services.return_report(by=users["ministry"], report=report, reason="Thiếu số liệu: tập huấn")
+    notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=7))
+    made = {n.pk: n.params for n in Notification.objects.all()}
+    assert {"returned", "submitted", "reminder"} <= set(Notification.objects.values_list("kind", flat=True))
+    Notification.objects.update(params={})
+    backfill(apps, None)
+    assert {n.pk: n.params for n in Notification.objects.all()} == made
