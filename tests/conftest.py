@@ -139,3 +139,19 @@ def client_for(client, users):
         return c
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the sessions still open on it (a worker thread's
+    connection that its thread left to the garbage collector, a killed subprocess's backend not yet
+    gone), which would make the drop fail with "database is being accessed by other users"."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
