@@ -1414,9 +1414,22 @@ def preview(job, *, data: bytes) -> dict:
     except ImportFileError as e:
         result = {"errors": [RowError("", None, "", str(e)).as_dict()], "error_count": 1, "summary": {}}
     result["language"] = get_language()
-    job.params = job.params | {"preview": result}
-    job.save(update_fields=["params"])
+    _keep_preview(job, result)
     return result
+
+
+def _keep_preview(job, result: dict) -> None:
+    """Store the preview on the job, unless the import was confirmed meanwhile (a confirm in
+    another tab while the file was checked): the row is locked and read again, and only the
+    preview is replaced, so the confirmation is never written over."""
+    from jobs.models import Job
+
+    with transaction.atomic():
+        current = Job.objects.select_for_update().get(pk=job.pk)
+        if not current.params.get("confirmed"):
+            current.params = current.params | {"preview": result}
+            current.save(update_fields=["params"])
+        job.params = current.params
 
 
 def preview_for_reader(job) -> dict:
@@ -1428,7 +1441,8 @@ def preview_for_reader(job) -> dict:
         return stored
     with job.input_file.open("rb") as fh:
         data = fh.read()
-    return preview(job, data=data)
+    result = preview(job, data=data)
+    return result if not job.params.get("confirmed") else stored
 
 
 def confirm(job) -> None:

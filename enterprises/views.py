@@ -3,9 +3,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
 from assessments.selectors import applies_cp, enterprise_assessments, history_of_object, sandbox_count
@@ -154,6 +156,7 @@ class CentreDetailView(DetailView):
         return selectors.centres_for(self.request.user)
 
 
+@method_decorator(never_cache, name="dispatch")
 class ApiKeyView(LoginRequiredMixin, View):
     """A centre's own API keys: create one (its secret is shown once), see and revoke them."""
 
@@ -172,7 +175,8 @@ class ApiKeyView(LoginRequiredMixin, View):
         keys = CentreAPIKey.objects.filter(centre_id=request.user.centre_id).order_by("-created")
         context = {
             "keys": keys,
-            "new_key": request.session.pop(self.NEW_KEY, None),
+            # Shown by the GET that follows the creation, once (a HEAD request does not take it).
+            "new_key": request.session.pop(self.NEW_KEY, None) if request.method == "GET" else None,
             "sandbox_count": sandbox_count(request.user),
         }
         return render(request, self.template_name, context)

@@ -340,9 +340,10 @@ def public_columns():
         (_("Region"), "text"),
         (_("Disaggregation"), "text"),
         (_("Slice"), "text"),
-        (_("Slice name"), "text"),
         (_("Value"), "decimal"),
         (_("Computed"), "datetime"),
+        # Last, so that the columns of the first versions keep their places for scripts.
+        (_("Slice name"), "text"),
     ]
 
 
@@ -373,9 +374,9 @@ def public_table_rows(generation: int) -> Iterator[tuple]:
             region or "",
             selectors.dimension_label(dimension) if dimension else "",
             slice_,
-            slice_names(dimension, slice_),
             value,
             computed_at,
+            slice_names(dimension, slice_),
         )
 
 

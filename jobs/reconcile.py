@@ -118,20 +118,22 @@ def stale_rollup_runs(*, now=None):
 
 
 def unsent_notification_emails(*, now=None):
-    """Notifications whose email should have gone (see the module) but has not."""
+    """Notifications whose email is owed (see the module) but was not sent."""
     from reporting.models import Notification
 
     now = now or timezone.now()
-    return (
-        Notification.objects.filter(
-            emailed_at__isnull=True,
-            created_at__lt=now - queued_after(),
-            created_at__gte=now - EMAILS_GIVEN_UP_AFTER,
-            user__is_active=True,
-            user__email_notifications=True,
-        )
-        .exclude(Q(user__email="") | Q(user__email__isnull=True))
-        .order_by("id")
+    return Notification.objects.filter(
+        email_due=True,
+        emailed_at__isnull=True,
+        created_at__lt=now - queued_after(),
+        created_at__gte=now - EMAILS_GIVEN_UP_AFTER,
+    ).order_by("id")
+
+
+def _unclaim(target: str, object_ids, *, guard) -> None:
+    """Undo claims whose work could not be enqueued, so that the next pass tries again."""
+    Requeue.objects.filter(target=target, object_id__in=list(object_ids)).update(
+        count=F("count") - 1, requeued_at=guard - datetime.timedelta(seconds=1)
     )
 
 
@@ -148,10 +150,7 @@ def _requeue(target: str, object_id: int, *, now, enqueue, give_up, outcome: Out
     try:
         enqueue()
     except Exception:
-        # The broker refused the message: undo the claim, so that the next pass tries again.
-        Requeue.objects.filter(target=target, object_id=object_id).update(
-            count=F("count") - 1, requeued_at=guard - datetime.timedelta(seconds=1)
-        )
+        _unclaim(target, [object_id], guard=guard)  # the broker refused the message
         raise
     outcome.requeued.append((target, object_id))
     logger.warning("reconciler: %s #%s put back in the queue (time %s)", target, object_id, count)
@@ -210,10 +209,13 @@ def reconcile(*, now=None) -> Outcome:
 
 
 def _requeue_emails(*, now, outcome: Outcome) -> None:
-    """Claim each unsent email in the ledger (as any other work: two reconcilers never both send
-    it, and one put back recently is left alone), then send the claimed ones in batches."""
+    """Claim each owed email in the ledger (as any other work: two reconcilers never both send it,
+    and one put back recently is left alone), then send the claimed ones in batches; a batch the
+    broker refuses is unclaimed. One given up (put back too often) is owed no more."""
+    from reporting.models import Notification
     from reporting.tasks import send_notification_emails
 
+    guard = now - queued_after()
     claimed = []
     for notification_id in unsent_notification_emails(now=now).values_list("id", flat=True):
         _requeue(
@@ -221,8 +223,17 @@ def _requeue_emails(*, now, outcome: Outcome) -> None:
             notification_id,
             now=now,
             enqueue=lambda notification_id=notification_id: claimed.append(notification_id),
-            give_up=lambda: None,  # left unsent: the notification stays in the portal
+            give_up=lambda notification_id=notification_id: Notification.objects.filter(
+                pk=notification_id
+            ).update(email_due=False),
             outcome=outcome,
         )
     for start in range(0, len(claimed), EMAIL_BATCH):
-        send_notification_emails.delay(claimed[start : start + EMAIL_BATCH])
+        batch = claimed[start : start + EMAIL_BATCH]
+        try:
+            send_notification_emails.delay(batch)
+        except Exception:
+            _unclaim("email", claimed[start:], guard=guard)
+            sent = set(claimed[:start])
+            outcome.requeued = [x for x in outcome.requeued if x[0] != "email" or x[1] in sent]
+            raise

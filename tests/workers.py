@@ -1,6 +1,7 @@
 """A real Celery worker for the tests about tasks: a subprocess on the test database and Redis."""
 
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -18,12 +19,20 @@ def database_url() -> str:
 
 
 PR_SET_PDEATHSIG = 1
+# Looked up here, in the parent: between fork and exec the child may not load anything (the test
+# process has threads, and a lock another thread held at the fork stays taken in the child).
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 
 
-def _die_with_parent() -> None:  # pragma: no cover (runs in the child, between fork and exec)
-    """Linux: the worker gets SIGKILL when the test process that started it ends, however it ends,
-    so a killed test run leaves no worker behind to take a later run's tasks."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def _dies_with(parent: int):
+    def preexec() -> None:  # pragma: no cover (runs in the child, between fork and exec)
+        """Linux: the worker gets SIGKILL when the test process that started it ends, however it
+        ends, so a killed test run leaves no worker behind to take a later run's tasks."""
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return preexec
 
 
 def start_worker(env: dict, log: Path | None = None) -> subprocess.Popen:
@@ -50,7 +59,7 @@ def start_worker(env: dict, log: Path | None = None) -> subprocess.Popen:
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=_dies_with(os.getpid()) if _prctl is not None else None,
         )
     finally:
         if log is not None:

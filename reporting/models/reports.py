@@ -372,6 +372,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    # An email is owed: the recipient took emails (and had an address) when it was made. Cleared
+    # when it is sent, when the recipient no longer takes them at sending time, or when the
+    # reconciler gives up on it; so turning emails on later sends nothing from before.
+    email_due = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -379,10 +383,8 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_user_unread"),
-            # The reconciler's look for emails whose task was lost (recent, not yet emailed).
-            models.Index(
-                fields=["created_at"], condition=Q(emailed_at__isnull=True), name="notification_not_emailed"
-            ),
+            # The reconciler's look for emails owed whose task was lost.
+            models.Index(fields=["created_at"], condition=Q(email_due=True), name="notification_email_due"),
         ]
 
     def __str__(self):

@@ -10,7 +10,6 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -95,12 +94,25 @@ def report_changed(report: AnnualReport, status: str, *, by) -> list[int]:
         subject, body = _report_texts(kind, report.unit.name, params["year"], params["reason"])
     url = reverse("reports:detail", args=[report.pk])
     rows = Notification.objects.bulk_create(
-        Notification(user=user, kind=kind, report=report, subject=subject, body=body, params=params, url=url)
+        Notification(
+            user=user,
+            kind=kind,
+            report=report,
+            subject=subject,
+            body=body,
+            params=params,
+            url=url,
+            email_due=_takes_emails(user.email_notifications, user.email),
+        )
         for user in recipients
     )
     ids = [n.pk for n in rows]
     _email_on_commit(ids)
     return ids
+
+
+def _takes_emails(email_notifications: bool, email: str | None) -> bool:
+    return bool(email_notifications and email)
 
 
 def _email_on_commit(ids: list[int]) -> None:
@@ -152,11 +164,13 @@ def send_deadline_reminders(today: datetime.date | None = None) -> int:
         waiting_units = AdministrativeUnit.objects.of_generation(CURRENT_GENERATION).exclude(
             pk__in=done.values("unit_id")
         )
-        users = list(
-            get_user_model()
+        takes_emails = {
+            pk: _takes_emails(on, email)
+            for pk, on, email in get_user_model()
             .objects.filter(is_active=True, role="province", unit__in=waiting_units)
-            .values_list("pk", flat=True)
-        )
+            .values_list("pk", "email_notifications", "email")
+        }
+        users = list(takes_emails)
         if not users:
             continue
         with transaction.atomic():
@@ -177,6 +191,7 @@ def send_deadline_reminders(today: datetime.date | None = None) -> int:
                     body=body,
                     params={"year": period.year, "deadline": period.deadline.isoformat()},
                     url=reverse("reports:mine"),
+                    email_due=takes_emails[uid],
                 )
                 for uid in claimed
             )
@@ -193,12 +208,16 @@ def send_emails(ids: list[int]) -> int:
 
     sent = 0
     with transaction.atomic():
-        pending = list(
+        owed = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=ids, emailed_at__isnull=True)
-            .filter(user__email_notifications=True)
-            .exclude(Q(user__email="") | Q(user__email__isnull=True))
+            .filter(pk__in=ids, email_due=True, emailed_at__isnull=True)
             .select_related("user", "report__unit")
+        )
+        pending = [n for n in owed if _takes_emails(n.user.email_notifications, n.user.email)]
+        sending = {n.pk for n in pending}
+        # The recipient stopped taking emails since: none is owed any more.
+        Notification.objects.filter(pk__in=[n.pk for n in owed if n.pk not in sending]).update(
+            email_due=False
         )
         if not pending:
             return 0
@@ -213,5 +232,7 @@ def send_emails(ids: list[int]) -> int:
                 )
             )
         sent = get_connection().send_messages(messages) or 0
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+            emailed_at=timezone.now(), email_due=False
+        )
     return sent

@@ -483,6 +483,7 @@ class PreferencesForm(forms.Form):
         choices=settings.LANGUAGES,
         label=gettext_lazy("Language of the emails"),
         initial=settings.LANGUAGE_CODE,
+        required=False,  # a page opened before the choice existed: the language stays as it was
     )
 
 
@@ -500,7 +501,7 @@ class PreferencesView(LoginRequiredMixin, View):
         form = PreferencesForm(request.POST)
         if form.is_valid():
             request.user.email_notifications = form.cleaned_data["email_notifications"]
-            request.user.email_language = form.cleaned_data["email_language"]
+            request.user.email_language = form.cleaned_data["email_language"] or request.user.email_language
             request.user.save(update_fields=["email_notifications", "email_language"])
             messages.success(request, _("Your preferences were saved."))
             return redirect("reports:preferences")

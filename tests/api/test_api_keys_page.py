@@ -42,9 +42,12 @@ def test_reloading_the_page_after_creating_a_key_creates_no_other_key(client_for
     client = client_for("centre")
     created = client.post("/api-keys/", {"name": "Phần mềm đánh giá"})
     assert created.status_code == 302 and created["Location"] == "/api-keys/"
+    assert client.head("/api-keys/").status_code == 200  # a HEAD request does not take the secret
     shown = client.get("/api-keys/")
     secret = shown.context["new_key"]
     assert secret and secret in shown.content.decode()
+    # Never kept by a browser or a proxy: the back button after logging out cannot show it again.
+    assert "no-store" in shown["Cache-Control"] and "private" in shown["Cache-Control"]
     reloaded = client.get("/api-keys/")
     assert reloaded.context["new_key"] is None and secret not in reloaded.content.decode()
     assert CentreAPIKey.objects.filter(centre=centre).count() == 1

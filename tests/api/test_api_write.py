@@ -310,5 +310,21 @@ def test_the_hourly_purge_forgets_answers_past_their_24_hours_and_keeps_the_rest
     replay = post(client, payload(external_id="NEW"), key="new-key")
     assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
     assert Assessment.objects.filter(external_id="NEW").count() == 1
+    from sxsh_portal.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: the task must be found
     entry = settings.CELERY_BEAT_SCHEDULE["purge-idempotency-records"]
-    assert entry["task"] == "accounts.purge_idempotency_records"
+    assert entry["task"] == "accounts.purge_idempotency_records" and entry["task"] in app.tasks
+
+
+def test_the_purge_goes_through_every_batch():
+    from accounts.models import IdempotencyRecord
+    from common.idempotency import purge_expired
+
+    day_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=25)
+    for n in range(3):
+        IdempotencyRecord.objects.create(owner="centre:1", key=f"k{n}", request_hash="x")
+    IdempotencyRecord.objects.update(created_at=day_ago)
+    IdempotencyRecord.objects.create(owner="centre:1", key="fresh", request_hash="x")
+    assert purge_expired(batch=1) == 3
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]

@@ -543,6 +543,21 @@ def test_the_preview_speaks_the_language_the_reader_switched_to(client_en, users
     assert Assessment.objects.count() == 0 and not job.params.get("confirmed")
 
 
+def test_checking_again_in_another_language_never_undoes_a_confirm_made_meanwhile(client_for, users):
+    """A reader in English opens the check page (the file is checked again) while the same import is
+    confirmed in another tab: the stored job keeps its confirmation."""
+    from django.utils import translation
+
+    client = client_for("centre")
+    job, _preview = preview_of(upload(client, workbook([assessment_row()])))
+    stale = Job.objects.get(pk=job.pk)  # read by the English page before the confirm
+    importers.confirm(job)
+    with translation.override("en"):
+        importers.preview_for_reader(stale)
+    job.refresh_from_db()
+    assert job.params["confirmed"] is True and job.params["preview"]["language"] == "vi"
+
+
 # ---------------------------------------------------------------- roles and scope
 
 

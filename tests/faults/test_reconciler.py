@@ -146,33 +146,72 @@ def test_beat_runs_the_reconciler_every_few_minutes():
     assert entry["schedule"] <= datetime.timedelta(minutes=10)
 
 
+def _notification(user, age, *, now, **fields):
+    from reporting.models import Notification
+
+    n = Notification.objects.create(user=user, kind="reminder", subject=f"Nhắc {age}", url="/reports/")
+    fields.setdefault("email_due", True)
+    Notification.objects.filter(pk=n.pk).update(created_at=now - age, **fields)
+    return n
+
+
 def test_an_email_whose_task_was_lost_is_sent_by_the_reconciler_once(users, mailoutbox):
-    """A notification not yet emailed, older than the queue's grace and younger than two days, for
-    a user who takes emails: the reconciler sends it, once; the others are left alone."""
+    """An email owed (the recipient took emails when the notification was made), not sent, older
+    than the queue's grace and younger than two days: the reconciler sends it, once, in the
+    recipient's language; the others are left alone."""
     from reporting.models import Notification
     from tests.factories import UserFactory
 
     now = timezone.now()
     reader = UserFactory(email="doc@sct.danang.gov.vn", email_notifications=True)
+    english = UserFactory(email="adviser@moit.gov.vn", email_notifications=True, email_language="en")
     quiet = UserFactory(email="im-lang@sct.danang.gov.vn", email_notifications=False)
+    deadline = datetime.date(2027, 1, 31)
 
-    def notification(user, age, **fields):
-        n = Notification.objects.create(user=user, kind="reminder", subject=f"Nhắc {age}", url="/reports/")
-        Notification.objects.filter(pk=n.pk).update(created_at=now - age, **fields)
-        return n
-
-    lost = notification(reader, datetime.timedelta(minutes=20))
-    on_the_way = notification(reader, datetime.timedelta(minutes=1))  # its task may still come
-    notification(reader, datetime.timedelta(days=3))  # no news any more
-    notification(reader, datetime.timedelta(minutes=30), emailed_at=now)  # sent
-    notification(quiet, datetime.timedelta(minutes=20))  # email off
-    assert list(reconcile.unsent_notification_emails(now=now).values_list("pk", flat=True)) == [lost.pk]
+    lost = _notification(reader, datetime.timedelta(minutes=20), now=now)
+    in_english = _notification(
+        english,
+        datetime.timedelta(minutes=25),
+        now=now,
+        kind="reminder",
+        params={"year": 2026, "deadline": deadline.isoformat()},
+    )
+    on_the_way = _notification(reader, datetime.timedelta(minutes=1), now=now)  # its task may still come
+    _notification(reader, datetime.timedelta(days=3), now=now)  # no news any more
+    _notification(reader, datetime.timedelta(minutes=30), now=now, emailed_at=now, email_due=False)  # sent
+    _notification(quiet, datetime.timedelta(minutes=20), now=now, email_due=False)  # none owed
+    # Owed when made, but the recipient has stopped taking emails since: not sent, owed no more.
+    stopped = _notification(quiet, datetime.timedelta(minutes=20), now=now)
+    owed = [lost.pk, in_english.pk, stopped.pk]
+    assert list(reconcile.unsent_notification_emails(now=now).values_list("pk", flat=True)) == sorted(owed)
 
     outcome = reconcile.reconcile(now=now)
-    assert outcome.requeued == [("email", lost.pk)]
-    assert [m.to for m in mailoutbox] == [["doc@sct.danang.gov.vn"]] and mailoutbox[0].subject == lost.subject
+    assert sorted(outcome.requeued) == sorted(("email", pk) for pk in owed)
+    sent = {m.to[0]: m.subject for m in mailoutbox}
+    assert sent == {
+        "doc@sct.danang.gov.vn": lost.subject,
+        "adviser@moit.gov.vn": "Your 2026 report is due on 31/01/2027",
+    }
     assert Notification.objects.get(pk=lost.pk).emailed_at is not None
-    # Half an hour later the young one's task has not come either: sent; the first is not again.
+    assert not Notification.objects.get(pk=stopped.pk).email_due
+    # Half an hour later the young one's task has not come either: sent; the others are not again.
     later = reconcile.reconcile(now=now + datetime.timedelta(minutes=30))
     assert later.requeued == [("email", on_the_way.pk)]
-    assert [m.subject for m in mailoutbox] == [lost.subject, on_the_way.subject]
+    assert len(mailoutbox) == 3 and mailoutbox[-1].subject == on_the_way.subject
+
+
+def test_an_email_put_back_too_often_is_owed_no_more(users, settings, mailoutbox):
+    """Past the requeue limit the reconciler gives the email up (logged once), instead of finding
+    it again on every pass for two days."""
+    from reporting.models import Notification
+    from tests.factories import UserFactory
+
+    settings.SXSH_RECONCILE_MAX_REQUEUES = 3
+    now = timezone.now()
+    reader = UserFactory(email="doc@sct.danang.gov.vn", email_notifications=True)
+    failing = _notification(reader, datetime.timedelta(minutes=20), now=now)
+    Requeue.objects.create(target="email", object_id=failing.pk, count=3, requeued_at=now - LONG_AGO)
+    outcome = reconcile.reconcile(now=now)
+    assert outcome.requeued == [] and outcome.failed == [("email", failing.pk)]
+    assert not Notification.objects.get(pk=failing.pk).email_due and mailoutbox == []
+    assert reconcile.reconcile(now=now + datetime.timedelta(minutes=30)).failed == []

@@ -50,7 +50,7 @@ def test_email_can_be_turned_off_and_is_sent_once(
     ministry = users["ministry"]
     ministry.email = "lan@moit.gov.vn"
     ministry.save()
-    response = client_for("ministry").post("/account/notifications/", {"email_language": "vi"})
+    response = client_for("ministry").post("/account/notifications/", {})  # a page from before the language
     assert response.status_code == 302
     ministry.refresh_from_db()
     assert ministry.email_notifications is False
@@ -58,11 +58,29 @@ def test_email_can_be_turned_off_and_is_sent_once(
         submitted(report, users["province"])
     assert Notification.objects.filter(user=ministry).count() == 1  # still in the portal
     assert mail.outbox == []
+    # Turning emails on again sends nothing from before (the reconciler finds nothing owed either).
     ministry.email_notifications = True
     ministry.save()
     ids = list(Notification.objects.values_list("pk", flat=True))
-    assert notifications.send_emails(ids) == 1
+    assert notifications.send_emails(ids) == 0 and mail.outbox == []
+    assert not Notification.objects.filter(email_due=True).exists()
+
+
+def test_an_email_is_sent_once_and_not_to_who_stopped_taking_them(
+    users, report, django_capture_on_commit_callbacks
+):
+    ministry = users["ministry"]
+    ministry.email = "lan@moit.gov.vn"
+    ministry.save()
+    other = UserFactory(role=User.Role.MINISTRY, email="minh@moit.gov.vn")
+    submitted(report, users["province"])  # no commit callbacks: the email task has not run
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    assert Notification.objects.filter(email_due=True).count() == 2
+    other.email_notifications = False  # turned off before the task ran
+    other.save()
+    assert notifications.send_emails(ids) == 1 and mail.outbox[0].to == ["lan@moit.gov.vn"]
     assert notifications.send_emails(ids) == 0  # a redelivered task sends nothing twice
+    assert not Notification.objects.filter(email_due=True).exists()
 
 
 def test_a_rollback_sends_nothing(users, report, django_capture_on_commit_callbacks):
@@ -257,8 +275,35 @@ def test_notifications_made_before_get_their_parameters_from_what_they_say(
         submitted(report, users["province"])
         services.return_report(by=users["ministry"], report=report, reason="Thiếu số liệu: tập huấn")
     notifications.send_deadline_reminders(period.deadline - datetime.timedelta(days=7))
+    assert {"reason": "Thiếu số liệu: tập huấn"}.items() <= Notification.objects.get(
+        kind="returned"
+    ).params.items()
     made = {n.pk: n.params for n in Notification.objects.all()}
     assert {"returned", "submitted", "reminder"} <= set(Notification.objects.values_list("kind", flat=True))
     Notification.objects.update(params={})
+    # Since then the deadline moved and the report got another reason: the texts as written count.
+    period.deadline += datetime.timedelta(days=14)
+    period.save()
+    AnnualReport.objects.filter(pk=report.pk).update(return_reason="Lý do khác")
     backfill(apps, None)
     assert {n.pk: n.params for n in Notification.objects.all()} == made
+
+
+def test_the_notifications_page_runs_a_constant_number_of_queries(
+    users, report, client_for, django_assert_max_num_queries
+):
+    for n in range(60):
+        Notification.objects.create(
+            user=users["province"],
+            kind="returned" if n % 2 else "reminder",
+            report=report if n % 2 else None,
+            period=report.period,
+            subject="…",
+            params={"year": 2026, "reason": "Thiếu số liệu"}
+            if n % 2
+            else {"year": 2026, "deadline": "2027-01-31"},
+        )
+    client = client_for("province")
+    with django_assert_max_num_queries(8):
+        html = client.get("/notifications/").content.decode()
+    assert html.count("Thiếu số liệu") == 25 and html.count("2026") >= 50
