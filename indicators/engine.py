@@ -396,7 +396,7 @@ def execute(run_id: int) -> RollupRun:
     return result
 
 
-def _work_schema(cur, run_id: int) -> str:
+def _work_schema(cur, run_id: int) -> tuple[str, str]:
     """Create the run's own schema for its work tables and put it first on the search path (for
     this transaction): the engine's statements create their tables there by their plain names.
 
@@ -404,13 +404,14 @@ def _work_schema(cur, run_id: int) -> str:
     temporary table with parallel workers, so every statement over the grains would run on one
     core. Unlogged tables skip the WAL as temporary ones do. The schema is created and dropped in
     the run's transaction: a run that fails or is killed rolls it back with everything else, and
-    its name (run and backend) is its own, so no two runs ever share a table."""
+    its name (run and backend) is its own, so no two runs ever share a table. Returns the schema
+    and the search path to restore."""
     cur.execute("SELECT pg_backend_pid(), current_setting('search_path')")
     pid, path = cur.fetchone()
     work = f"rollup_work_{int(run_id)}_{int(pid)}"
     cur.execute(f"CREATE SCHEMA {work}")
     cur.execute("SELECT set_config('search_path', %s, true)", [f"{work}, {path}"])
-    return work
+    return work, path
 
 
 def _execute(run: RollupRun, progress: Progress) -> RollupRun:
@@ -428,7 +429,7 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
         cur.execute("SET LOCAL jit = off")
         if RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.DONE).exists():
             return run  # a duplicate of this task finished it while this one waited for the lock
-        work = _work_schema(cur, run.pk)
+        work, search_path = _work_schema(cur, run.pk)
         published = PublishedRun.objects.select_related("run").filter(pk=1).first()
         years = None
         family = layers = None
@@ -484,6 +485,8 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
             pk=1, defaults={"run_id": run.pk, "layers": [*(layers or []), run.pk]}
         )
         cur.execute(f"DROP SCHEMA {work} CASCADE")
+        # the search path of a caller's transaction (a run inside another atomic block) is its own
+        cur.execute("SELECT set_config('search_path', %s, true)", [search_path])
     run.refresh_from_db()
     return run
 

@@ -330,3 +330,38 @@ def test_a_refresh_writes_only_the_values_that_changed_on_top_of_the_published_r
     full_run()
     assert published() == refreshed  # a full run gives the same values, all of them its own
     assert len(PublishedRun.objects.get().layers) == 1
+
+
+def _work_schemas():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rollup\\_work\\_%'")
+        return [r[0] for r in cur.fetchall()]
+
+
+def test_work_tables_are_gone_after_a_run_and_after_a_failed_run(monkeypatch):
+    """The work tables are ordinary UNLOGGED tables (parallel workers may read them) in a schema
+    of the run: it is dropped before the commit, and a run that fails rolls it back."""
+    from django.db import connection
+
+    from tests.factories import unit
+
+    make_records(19, enterprises=3, assessments=6, options=6)
+    full_run()
+    full_run(units=[unit("48").pk])
+    assert _work_schemas() == []
+    with connection.cursor() as cur:
+        cur.execute("SHOW search_path")
+        path = cur.fetchone()[0]
+    assert "rollup_work" not in path
+
+    def broken(cur, **kwargs):
+        assert _work_schemas(), "the run's schema exists while it runs"
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(engine, "_derive", broken)
+    run = RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL)
+    with pytest.raises(RuntimeError):
+        engine.execute(run.pk)
+    assert _work_schemas() == []
