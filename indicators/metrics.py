@@ -347,7 +347,7 @@ GROUP BY 1, 2, 3, 4, 5
 )
 
 # Implemented options of counted assessments: aggregated once at the finest grain (enterprise,
-# year, funding level: the enterprise fixes unit, sector and size), into a temporary table that
+# year, funding level: the enterprise fixes unit, sector and size), into a work table that
 # feeds both the sums and the distinct enterprises.
 _OPTION_GRAIN_COLUMNS = """a.enterprise_id, a.unit_id, a.sector, a.size, a.funding_level,
        EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
