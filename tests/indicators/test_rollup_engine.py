@@ -365,3 +365,43 @@ def test_work_tables_are_gone_after_a_run_and_after_a_failed_run(monkeypatch):
     with pytest.raises(RuntimeError):
         engine.execute(run.pk)
     assert _work_schemas() == []
+
+
+def test_a_refresh_during_a_full_run_waits_for_it_and_both_publish(transactional_db, settings):
+    """Two runs at once, each on its own connection and transaction: the refresh waits for the
+    full run's lock, each uses its own work schema, both publish, and the values are those of a
+    full run over the same records."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import unit
+
+    make_records(23, enterprises=4, assessments=8, options=8)
+    full_run()
+    settings.SXSH_ROLLUP_STEP_SLEEP = 0.05  # the full run holds the lock a little longer
+    full = RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL)
+    refresh = RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL, scope={"units": [unit("48").pk]})
+    errors = []
+
+    def run(pk):
+        try:
+            engine.execute(pk)
+        except Exception as exc:  # noqa: BLE001 (asserted below, in the test's thread)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run, args=(full.pk,))
+    second = threading.Thread(target=run, args=(refresh.pk,))
+    first.start()
+    second.start()
+    first.join(120)
+    second.join(120)
+    assert not errors
+    assert {r.status for r in RollupRun.objects.filter(pk__in=[full.pk, refresh.pk])} == {"done"}
+    assert _work_schemas() == []
+    values = published()
+    settings.SXSH_ROLLUP_STEP_SLEEP = 0
+    full_run()
+    assert published() == values
