@@ -2,9 +2,10 @@
 grain: per unit *of the record's own generation* (an enterprise registered under Long An before
 the reform stays there), per year and per supported disaggregation slice.
 
-``fill_facts`` writes that grain into ``indicators_rollupfact`` (one statement per family of
-metrics, never a Python loop over records); the engine (``indicators.engine``) maps it onto the 63
-and the 34 units, the regions and the nation. Each fact row carries two numbers:
+The engine (``indicators.engine``) writes that grain into ``indicators_rollupfact`` with these
+statements (one per family of metrics, never a Python loop over records; their work tables live in
+the run's own schema) and maps it onto the 63 and the 34 units, the regions and the nation. Each
+fact row carries two numbers:
 
 - ``v``: the value of the year (a sum, a count, or a count of distinct things in the year);
 - ``f``: what the year adds to the cumulative value: ``v`` for a sum, the things counted *for the
@@ -500,18 +501,3 @@ FAMILIES = (
     "centres",
     "reports",
 )
-
-
-def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) -> None:
-    """Write the finest grain of every metric into ``indicators_rollupfact`` for the given own
-    units (``None``: all). One statement per family; ``step(name)`` is called after each."""
-    params = {"units": units, "y0": y0, "y1": y1, "today": today, "tz": tz}
-    for family in FAMILIES:
-        if family == "assessments":
-            cursor.execute(assessment_grain(units is not None), params)
-        if family == "options":
-            cursor.execute(option_grain(units is not None), params)
-        if _SQL[family]:
-            cursor.execute(_SQL[family], params)
-        if step:
-            step(family)
