@@ -134,7 +134,7 @@ def _fill(cur, *, units, today, progress, years=None):
 
 _MAP = """
 DROP TABLE IF EXISTS rollup_map;
-CREATE TEMPORARY TABLE rollup_map ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_map AS
 SELECT x.unit_id, x.generation, p.id AS place_id, p.region_id
 FROM (
     SELECT u.id AS unit_id, 34 AS generation, CASE WHEN u.generation = 34 THEN u.id ELSE u.successor_id
@@ -152,7 +152,7 @@ ANALYZE rollup_map;
 # Place values per metric: pk encodes the place (a unit: its id; a region: minus its id; the nation: 0).
 _UNIT_VALUES = """
 DROP TABLE IF EXISTS rollup_pv;
-CREATE TEMPORARY TABLE rollup_pv ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_pv AS
 WITH agg AS (
     SELECT f.metric, mp.generation, mp.place_id, f.year, SUM(f.v) AS v, SUM(f.f) AS f
     FROM indicators_rollupfact f JOIN rollup_map mp ON mp.unit_id = f.unit_id
@@ -187,8 +187,12 @@ GROUP BY GROUPING SETS ((metric, generation, year, unit_region), (metric, genera
 
 # Slices of regions and the nation: sparse sums (the years with facts), each key filled forward to
 # the last year by a window (LEAD: the next year with facts) instead of a join with every year.
+# Written through a table of their own: a CREATE TABLE ... AS may sum the facts in parallel, an
+# INSERT never does.
 _SLICES_UP = """
-INSERT INTO rollup_pv
+DROP TABLE IF EXISTS rollup_slices;
+CREATE UNLOGGED TABLE rollup_slices (metric, generation, level, pk, unit_id, region_id, unit_region,
+    dimension, dimension_value, year, v, c) AS
 WITH agg AS (
     SELECT f.metric, mp.generation, 0 AS nation, mp.region_id, f.dimension, f.dimension_value, f.year,
            SUM(f.v) AS v, SUM(f.f) AS f
@@ -210,13 +214,14 @@ WITH agg AS (
     WINDOW w AS (PARTITION BY metric, generation, nation, region_id, dimension, dimension_value ORDER BY year)
 )
 SELECT metric, generation, CASE WHEN nation = 1 THEN 'nation' ELSE 'region' END,
-       CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL,
-       CASE WHEN nation = 0 THEN NULLIF(region_id, 0) END, NULL,
+       CASE WHEN nation = 1 THEN 0 ELSE -region_id END, NULL::bigint,
+       CASE WHEN nation = 0 THEN NULLIF(region_id, 0) END, NULL::bigint,
        dimension, dimension_value, y.year, CASE WHEN y.year = r.year THEN v ELSE 0 END, c
 FROM running r
 CROSS JOIN LATERAL generate_series(r.year, COALESCE(r.next_year - 1, %(y1)s::int)) AS y(year)
 WHERE %(all_places)s OR (generation, CASE WHEN nation = 1 THEN 0 ELSE -region_id END)
-    IN (SELECT generation, pk FROM rollup_touched)
+    IN (SELECT generation, pk FROM rollup_touched);
+INSERT INTO rollup_pv SELECT * FROM rollup_slices;
 """
 
 _NATIONAL = """
@@ -233,7 +238,7 @@ LEFT JOIN indicators_rollupfact f ON f.unit_id IS NULL AND f.metric = mt.metric 
 # Units in force and units with an approved report, per place and year (the provenance columns).
 _PLACE_UNITS = """
 DROP TABLE IF EXISTS rollup_place_units;
-CREATE TEMPORARY TABLE rollup_place_units ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_place_units AS
 SELECT generation, pk, year, SUM(v) FILTER (WHERE metric = 'units') AS included,
        SUM(v) FILTER (WHERE metric = 'units_approved') AS approved
 FROM rollup_pv WHERE dimension = '' AND metric IN ('units', 'units_approved')
@@ -283,7 +288,7 @@ SELECT %(run)s, {_COLUMNS}, %(now)s FROM ({_VALUE_ROWS}) v
 # A refresh: the places its units feed (their units in both views, their regions, the nation).
 _TOUCHED = """
 DROP TABLE IF EXISTS rollup_touched;
-CREATE TEMPORARY TABLE rollup_touched ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_touched AS
 SELECT generation, place_id AS pk FROM rollup_map WHERE unit_id = ANY(%(family)s::bigint[])
 UNION SELECT generation, -region_id FROM rollup_map
     WHERE unit_id = ANY(%(family)s::bigint[]) AND region_id IS NOT NULL
@@ -298,10 +303,10 @@ ANALYZE rollup_touched;
 # commit that publishes the refresh with its layers.
 _DIFF = f"""
 DROP TABLE IF EXISTS rollup_new;
-CREATE TEMPORARY TABLE rollup_new ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_new AS
 SELECT v.*, COALESCE(v.unit_id, -v.region_id, 0) AS pk FROM ({_VALUE_ROWS}) v;
 DROP TABLE IF EXISTS rollup_old;
-CREATE TEMPORARY TABLE rollup_old ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_old AS
 SELECT o.*, COALESCE(o.unit_id, -o.region_id, 0) AS pk
 FROM indicators_indicatorvalue o
 WHERE o.run_id = ANY(%(layers)s::bigint[])
@@ -310,7 +315,7 @@ WHERE o.run_id = ANY(%(layers)s::bigint[])
 ANALYZE rollup_new;
 ANALYZE rollup_old;
 DROP TABLE IF EXISTS rollup_changed;
-CREATE TEMPORARY TABLE rollup_changed ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_changed AS
 SELECT n.*, o.id AS old_id
 FROM rollup_new n
 FULL JOIN rollup_old o ON o.indicator_id = n.indicator_id AND o.year = n.year AND o.cumulative = n.cumulative
@@ -358,9 +363,14 @@ def _derive(cur, *, run_id, y0, y1, now, progress, family=None, layers=None) -> 
         cur.execute(_INSERT_VALUES, {"run": run_id, "now": now, "all_places": True})
         written = cur.rowcount
     else:
+        # The published rows of the touched places: one pass over the layers' rows with a hash
+        # lookup of the places, not one index scan of every layer's rows per place (the planner
+        # expects a place to match a row or two and picks the nested loop).
+        cur.execute("SET LOCAL enable_nestloop = off")
         for statement in _DIFF.split(";\n"):
             if statement.strip():
                 cur.execute(statement, {"all_places": False, "layers": layers})
+        cur.execute("SET LOCAL enable_nestloop = on")
         cur.execute(_WRITE_CHANGED, {"run": run_id, "now": now})
         cur.execute("SELECT COUNT(*) FROM rollup_changed WHERE indicator_id IS NOT NULL")
         written = cur.fetchone()[0]
@@ -391,6 +401,24 @@ def execute(run_id: int) -> RollupRun:
     return result
 
 
+def _work_schema(cur, run_id: int) -> tuple[str, str]:
+    """Create the run's own schema for its work tables and put it first on the search path (for
+    this transaction): the engine's statements create their tables there by their plain names.
+
+    The work tables are UNLOGGED ordinary tables, not temporary ones: PostgreSQL never reads a
+    temporary table with parallel workers, so every statement over the grains would run on one
+    core. Unlogged tables skip the WAL as temporary ones do. The schema is created and dropped in
+    the run's transaction: a run that fails or is killed rolls it back with everything else, and
+    its name (run and backend) is its own, so no two runs ever share a table. Returns the schema
+    and the search path to restore."""
+    cur.execute("SELECT pg_backend_pid(), current_setting('search_path')")
+    pid, path = cur.fetchone()
+    work = f"rollup_work_{int(run_id)}_{int(pid)}"
+    cur.execute(f"CREATE SCHEMA {work}")
+    cur.execute("SELECT set_config('search_path', %s, true)", [f"{work}, {path}"])
+    return work, path
+
+
 def _execute(run: RollupRun, progress: Progress) -> RollupRun:
     today = timezone.localdate()
     scope_units = (run.scope or {}).get("units") or []
@@ -404,8 +432,12 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
         # Compiling the big statements costs seconds each (jit_optimize_above_cost is soon reached)
         # and gains nothing at these row counts.
         cur.execute("SET LOCAL jit = off")
+        # The work tables are analysed for their row counts and the few distinct values of their
+        # keys; a sample of 3,000 rows tells that as well as the default 30,000 and costs a tenth.
+        cur.execute("SET LOCAL default_statistics_target = 10")
         if RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.DONE).exists():
             return run  # a duplicate of this task finished it while this one waited for the lock
+        work, search_path = _work_schema(cur, run.pk)
         published = PublishedRun.objects.select_related("run").filter(pk=1).first()
         years = None
         family = layers = None
@@ -422,10 +454,19 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
             elif len(published.visible_runs()) < MAX_LAYERS:
                 layers = published.visible_runs()  # write only what changed, on top of these
         if years is None:  # a full run (or a refresh that must become one)
+            # Gather passes rows between processes cheaply here: at the default cost (0.1 a row)
+            # the planner keeps the grain statements, whose aggregates return hundreds of
+            # thousands of rows, on one core. A refresh keeps the default: it reads a few units'
+            # rows.
+            cur.execute("SET LOCAL parallel_tuple_cost = 0.01")
             cur.execute("TRUNCATE indicators_rollupfact")
+            # Half a million facts are written: the index on the unit (for a refresh's deletes) is
+            # built once afterwards rather than kept up to date row by row.
+            cur.execute("DROP INDEX rollupfact_unit")
             cur.execute("DROP TABLE IF EXISTS rollup_option_grain")
             progress.done = 0
             years = _fill(cur, units=None, today=today, progress=progress)
+            cur.execute("CREATE INDEX rollupfact_unit ON indicators_rollupfact (unit_id)")
         y0, y1 = years
         now = timezone.now()
         written = _derive(
@@ -455,6 +496,9 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
         PublishedRun.objects.update_or_create(
             pk=1, defaults={"run_id": run.pk, "layers": [*(layers or []), run.pk]}
         )
+        cur.execute(f"DROP SCHEMA {work} CASCADE")
+        # the search path of a caller's transaction (a run inside another atomic block) is its own
+        cur.execute("SELECT set_config('search_path', %s, true)", [search_path])
     run.refresh_from_db()
     return run
 

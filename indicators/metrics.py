@@ -2,9 +2,10 @@
 grain: per unit *of the record's own generation* (an enterprise registered under Long An before
 the reform stays there), per year and per supported disaggregation slice.
 
-``fill_facts`` writes that grain into ``indicators_rollupfact`` (one statement per family of
-metrics, never a Python loop over records); the engine (``indicators.engine``) maps it onto the 63
-and the 34 units, the regions and the nation. Each fact row carries two numbers:
+The engine (``indicators.engine``) writes that grain into ``indicators_rollupfact`` with these
+statements (one per family of metrics, never a Python loop over records; their work tables live in
+the run's own schema) and maps it onto the 63 and the 34 units, the regions and the nation. Each
+fact row carries two numbers:
 
 - ``v``: the value of the year (a sum, a count, or a count of distinct things in the year);
 - ``f``: what the year adds to the cumulative value: ``v`` for a sum, the things counted *for the
@@ -249,7 +250,7 @@ SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM} AND c.unit_id = ANY(%(units)s::bigint
         select = f"SELECT {_GRAIN_COLUMNS} FROM {_GRAIN_FROM}"
     return f"""
 DROP TABLE IF EXISTS rollup_assessment_grain;
-CREATE TEMPORARY TABLE rollup_assessment_grain ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_assessment_grain AS
 {select};
 ANALYZE rollup_assessment_grain;
 """
@@ -258,54 +259,74 @@ ANALYZE rollup_assessment_grain;
 # Distinct enterprises without a long format: each counted row is flagged by window functions as the
 # first of its enterprise in the year (v) and the first of its enterprise ever (f), per slice whose
 # value varies from row to row (the enterprise fixes unit, sector and size: their slices use the
-# total's flags); one sort per such slice, then one aggregate by grouping sets picks the flags of
-# each set.
+# total's flags); one window (one sort, one pass) per such slice gives both flags, then one
+# aggregate by grouping sets picks the flags of each set.
 def _first(slice_: str, order: str) -> str:
-    """The v and f flags of ``slice_`` ('' = the total) for rows ordered by ``order`` within a year."""
+    """The v and f flags of ``slice_`` ('' = the total) for rows ordered by ``order`` within a year:
+    rows ordered by year then ``order`` in the partition of the enterprise (and slice value), the
+    first row is the first ever, and a row whose year differs from the previous row's is the first
+    of its year."""
     part = f"enterprise_id, {slice_}" if slice_ else "enterprise_id"
     name = slice_ or "all"
+    window = f"(PARTITION BY {part} ORDER BY year, {order})"
     return (
-        f"ROW_NUMBER() OVER (PARTITION BY {part}, year ORDER BY {order}) = 1 AS v_{name},\n"
-        f"           ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY year, {order}) = 1 AS f_{name}"
+        f"ROW_NUMBER() OVER {window} = 1\n"
+        f"               OR LAG(year) OVER {window} IS DISTINCT FROM year AS v_{name},\n"
+        f"           ROW_NUMBER() OVER {window} = 1 AS f_{name}"
     )
-
-
-def _pick(flag: str, slices: tuple[str, ...]) -> str:
-    """COUNT of the rows flagged ``flag`` for the slice that the grouping set groups by."""
-    cases = " ".join(f"WHEN GROUPING({x}) = 0 THEN COUNT(*) FILTER (WHERE {flag}_{x})" for x in slices)
-    return f"CASE {cases} ELSE COUNT(*) FILTER (WHERE {flag}_all) END"
 
 
 _A_SLICES = ("kind", "funding_level", "centre_kind")
 
-# Counted assessments: sums and distinct enterprises per unit, year and slice in one aggregate.
-_SQL["assessments"] = (
-    _INSERT
-    + f"""
-WITH a AS (
-    SELECT id, enterprise_id, unit_id, year, kind, funding_level, sector, size, centre_kind,
-           {_first("", "id")},
-           {_first("kind", "id")},
-           {_first("funding_level", "id")},
-           {_first("centre_kind", "id")}
-    FROM rollup_assessment_grain WHERE {_UNITS.format(col="unit_id")}
-), grouped AS (
-    SELECT unit_id, year,
-           CASE WHEN GROUPING(kind) = 0 THEN 'assessment_kind'
-                WHEN GROUPING(funding_level) = 0 THEN 'funding_level'
-                WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
-                WHEN GROUPING(centre_kind) = 0 THEN 'centre_kind' ELSE '' END AS dimension,
-           COALESCE(kind, funding_level, sector, size, centre_kind, '') AS dimension_value,
-           COUNT(*) AS n, COUNT(*) FILTER (WHERE kind = 'quick') AS quick,
-           COUNT(*) FILTER (WHERE kind = 'detailed') AS detailed,
-           {_pick("v", _A_SLICES)} AS enterprises,
-           {_pick("f", _A_SLICES)} AS new_enterprises
-    FROM a
-    GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, kind), (unit_id, year, funding_level),
-                            (unit_id, year, sector), (unit_id, year, size), (unit_id, year, centre_kind))
-)
+
+def _counts(dimension: str, column: str, flags: str, quick: bool = True) -> str:
+    """One slice's counted assessments and distinct enterprises (the rows flagged ``flags``)."""
+    kinds = (
+        "COUNT(*) FILTER (WHERE kind = 'quick'), COUNT(*) FILTER (WHERE kind = 'detailed')"
+        if quick
+        else "0, 0"
+    )
+    return f"""SELECT unit_id, year, '{dimension}', {column}, COUNT(*), {kinds},
+       COUNT(*) FILTER (WHERE v_{flags}), COUNT(*) FILTER (WHERE f_{flags})
+FROM rollup_assessment_flags GROUP BY 1, 2, 4"""
+
+
+# Counted assessments: sums and distinct enterprises per unit, year and slice. Three statements:
+# the flags (windows, one sort each), one plain aggregate per slice written into a table (a
+# CREATE TABLE ... AS may read in parallel, an INSERT never does; a slice computes only its own
+# flags' counts, where grouping sets would compute every slice's in every set), and the fact rows
+# with the totals summed from the sector slice (every counted row has one sector, and the sector
+# slice counts the total's flags).
+_SQL["assessments"] = f"""
+DROP TABLE IF EXISTS rollup_assessment_flags;
+CREATE UNLOGGED TABLE rollup_assessment_flags AS
+SELECT unit_id, year, kind, funding_level, sector, size, centre_kind,
+       {_first("", "id")},
+       {_first("kind", "id")},
+       {_first("funding_level", "id")},
+       {_first("centre_kind", "id")}
+FROM rollup_assessment_grain WHERE {_UNITS.format(col="unit_id")};
+ANALYZE rollup_assessment_flags;
+DROP TABLE IF EXISTS rollup_assessment_sums;
+CREATE UNLOGGED TABLE rollup_assessment_sums (unit_id, year, dimension, dimension_value, n, quick, detailed,
+    enterprises, new_enterprises) AS
+{_counts("assessment_kind", "kind", "kind", quick=False)}
+UNION ALL
+{_counts("funding_level", "funding_level", "funding_level")}
+UNION ALL
+{_counts("sector", "sector", "all")}
+UNION ALL
+{_counts("size", "size", "all")}
+UNION ALL
+{_counts("centre_kind", "centre_kind", "centre_kind")};
+{_INSERT}
 SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
-FROM grouped g CROSS JOIN LATERAL (VALUES
+FROM (
+    SELECT * FROM rollup_assessment_sums
+    UNION ALL
+    SELECT unit_id, year, '', '', SUM(n), SUM(quick), SUM(detailed), SUM(enterprises), SUM(new_enterprises)
+    FROM rollup_assessment_sums WHERE dimension = 'sector' GROUP BY 1, 2
+) g CROSS JOIN LATERAL (VALUES
     ('assessments', g.n, g.n, true),
     ('assessments_quick', g.quick, g.quick, g.dimension <> 'assessment_kind'),
     ('assessments_detailed', g.detailed, g.detailed, g.dimension <> 'assessment_kind'),
@@ -313,7 +334,6 @@ FROM grouped g CROSS JOIN LATERAL (VALUES
 ) AS m(metric, v, f, keep)
 WHERE m.keep AND m.v <> 0
 """
-)
 
 _SQL["demonstration"] = (
     _INSERT
@@ -328,7 +348,7 @@ GROUP BY 1, 2, 3, 4, 5
 )
 
 # Implemented options of counted assessments: aggregated once at the finest grain (enterprise,
-# year, funding level: the enterprise fixes unit, sector and size), into a temporary table that
+# year, funding level: the enterprise fixes unit, sector and size), into a work table that
 # feeds both the sums and the distinct enterprises.
 _OPTION_GRAIN_COLUMNS = """a.enterprise_id, a.unit_id, a.sector, a.size, a.funding_level,
        EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
@@ -351,7 +371,7 @@ JOIN rollup_assessment_grain a ON a.id = o.assessment_id
 WHERE o.status = 'implemented'"""
     return f"""
 DROP TABLE IF EXISTS rollup_option_grain;
-CREATE TEMPORARY TABLE rollup_option_grain ON COMMIT DROP AS
+CREATE UNLOGGED TABLE rollup_option_grain AS
 SELECT {_OPTION_GRAIN_COLUMNS}
 FROM {source}
 GROUP BY 1, 2, 3, 4, 5, 6;
@@ -359,37 +379,47 @@ ANALYZE rollup_option_grain;
 """
 
 
-# The option sums and the enterprises applying CP in one aggregate over the option grain (one row
-# per enterprise, year and funding level: the v flag of the funding slice is always true).
-_SQL["options"] = (
-    _INSERT
-    + f"""
-WITH o AS (
-    SELECT *, {_first("", "funding_level")},
-           ROW_NUMBER() OVER (PARTITION BY enterprise_id, funding_level ORDER BY year) = 1 AS f_funding_level,
-           true AS v_funding_level
-    FROM rollup_option_grain
-), g AS (
-    SELECT unit_id, year,
-           CASE WHEN GROUPING(sector) = 0 THEN 'sector' WHEN GROUPING(size) = 0 THEN 'size'
-                WHEN GROUPING(funding_level) = 0 THEN 'funding_level' ELSE '' END AS dimension,
-           COALESCE(sector, size, funding_level, '') AS dimension_value,
-           SUM(n) AS n, SUM(vnd) AS vnd, SUM(kwh) AS kwh, SUM(toe) AS toe, SUM(water) AS water,
-           SUM(co2e) AS co2e, {_pick("v", ("funding_level",))} AS enterprises,
-           {_pick("f", ("funding_level",))} AS new_enterprises
-    FROM o
-    GROUP BY GROUPING SETS ((unit_id, year), (unit_id, year, sector), (unit_id, year, size),
-                            (unit_id, year, funding_level))
-)
+# The option sums and the enterprises applying CP over the option grain (one row per enterprise,
+# year and funding level: every row is the first of its enterprise and funding level in its year),
+# as for the assessments: flags, one aggregate per slice into a table, fact rows with the totals
+# summed from the sector slice.
+def _option_sums(dimension: str, enterprises: str, new_enterprises: str) -> str:
+    return f"""SELECT unit_id, year, '{dimension}', {dimension}, SUM(n), SUM(vnd), SUM(kwh), SUM(toe),
+       SUM(water), SUM(co2e), {enterprises}, {new_enterprises}
+FROM rollup_option_flags GROUP BY 1, 2, 4"""
+
+
+_SQL["options"] = f"""
+DROP TABLE IF EXISTS rollup_option_flags;
+CREATE UNLOGGED TABLE rollup_option_flags AS
+SELECT unit_id, year, sector, size, funding_level, n, vnd, kwh, toe, water, co2e,
+       {_first("", "funding_level")},
+       ROW_NUMBER() OVER (PARTITION BY enterprise_id, funding_level ORDER BY year) = 1 AS f_funding_level
+FROM rollup_option_grain;
+ANALYZE rollup_option_flags;
+DROP TABLE IF EXISTS rollup_option_sums;
+CREATE UNLOGGED TABLE rollup_option_sums (unit_id, year, dimension, dimension_value, n, vnd, kwh, toe, water,
+    co2e, enterprises, new_enterprises) AS
+{_option_sums("sector", "COUNT(*) FILTER (WHERE v_all)", "COUNT(*) FILTER (WHERE f_all)")}
+UNION ALL
+{_option_sums("size", "COUNT(*) FILTER (WHERE v_all)", "COUNT(*) FILTER (WHERE f_all)")}
+UNION ALL
+{_option_sums("funding_level", "COUNT(*)", "COUNT(*) FILTER (WHERE f_funding_level)")};
+{_INSERT}
 SELECT m.metric, g.unit_id, g.year, g.dimension, g.dimension_value, m.v, m.f
-FROM g CROSS JOIN LATERAL (VALUES
+FROM (
+    SELECT * FROM rollup_option_sums
+    UNION ALL
+    SELECT unit_id, year, '', '', SUM(n), SUM(vnd), SUM(kwh), SUM(toe), SUM(water), SUM(co2e),
+           SUM(enterprises), SUM(new_enterprises)
+    FROM rollup_option_sums WHERE dimension = 'sector' GROUP BY 1, 2
+) g CROSS JOIN LATERAL (VALUES
     ('options_implemented', g.n, g.n), ('savings_vnd', g.vnd, g.vnd),
     ('savings_electricity_kwh', g.kwh, g.kwh), ('savings_energy_toe', g.toe, g.toe),
     ('savings_water_m3', g.water, g.water), ('savings_co2e_tonnes', g.co2e, g.co2e),
     ('enterprises_applying_cp', g.enterprises, g.new_enterprises)
 ) AS m(metric, v, f)
 """
-)
 
 _SQL["applying"] = ""  # written by the options statement
 
@@ -471,18 +501,3 @@ FAMILIES = (
     "centres",
     "reports",
 )
-
-
-def fill_facts(cursor, *, units, y0: int, y1: int, today, tz: str, step=None) -> None:
-    """Write the finest grain of every metric into ``indicators_rollupfact`` for the given own
-    units (``None``: all). One statement per family; ``step(name)`` is called after each."""
-    params = {"units": units, "y0": y0, "y1": y1, "today": today, "tz": tz}
-    for family in FAMILIES:
-        if family == "assessments":
-            cursor.execute(assessment_grain(units is not None), params)
-        if family == "options":
-            cursor.execute(option_grain(units is not None), params)
-        if _SQL[family]:
-            cursor.execute(_SQL[family], params)
-        if step:
-            step(family)

@@ -358,6 +358,7 @@ class RollupFact(models.Model):
         on_delete=models.DO_NOTHING,
         null=True,
         db_constraint=False,
+        db_index=False,  # ``rollupfact_unit`` below is the one index on it
         related_name="+",
     )
     year = models.SmallIntegerField()

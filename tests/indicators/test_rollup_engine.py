@@ -330,3 +330,78 @@ def test_a_refresh_writes_only_the_values_that_changed_on_top_of_the_published_r
     full_run()
     assert published() == refreshed  # a full run gives the same values, all of them its own
     assert len(PublishedRun.objects.get().layers) == 1
+
+
+def _work_schemas():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rollup\\_work\\_%'")
+        return [r[0] for r in cur.fetchall()]
+
+
+def test_work_tables_are_gone_after_a_run_and_after_a_failed_run(monkeypatch):
+    """The work tables are ordinary UNLOGGED tables (parallel workers may read them) in a schema
+    of the run: it is dropped before the commit, and a run that fails rolls it back."""
+    from django.db import connection
+
+    from tests.factories import unit
+
+    make_records(19, enterprises=3, assessments=6, options=6)
+    full_run()
+    full_run(units=[unit("48").pk])
+    assert _work_schemas() == []
+    with connection.cursor() as cur:
+        cur.execute("SHOW search_path")
+        path = cur.fetchone()[0]
+    assert "rollup_work" not in path
+
+    def broken(cur, **kwargs):
+        assert _work_schemas(), "the run's schema exists while it runs"
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(engine, "_derive", broken)
+    run = RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL)
+    with pytest.raises(RuntimeError):
+        engine.execute(run.pk)
+    assert _work_schemas() == []
+
+
+def test_a_refresh_during_a_full_run_waits_for_it_and_both_publish(transactional_db, settings):
+    """Two runs at once, each on its own connection and transaction: the refresh waits for the
+    full run's lock, each uses its own work schema, both publish, and the values are those of a
+    full run over the same records."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import unit
+
+    make_records(23, enterprises=4, assessments=8, options=8)
+    full_run()
+    settings.SXSH_ROLLUP_STEP_SLEEP = 0.05  # the full run holds the lock a little longer
+    full = RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL)
+    refresh = RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL, scope={"units": [unit("48").pk]})
+    errors = []
+
+    def run(pk):
+        try:
+            engine.execute(pk)
+        except Exception as exc:  # noqa: BLE001 (asserted below, in the test's thread)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run, args=(full.pk,))
+    second = threading.Thread(target=run, args=(refresh.pk,))
+    first.start()
+    second.start()
+    first.join(120)
+    second.join(120)
+    assert not errors
+    assert {r.status for r in RollupRun.objects.filter(pk__in=[full.pk, refresh.pk])} == {"done"}
+    assert _work_schemas() == []
+    values = published()
+    settings.SXSH_ROLLUP_STEP_SLEEP = 0
+    full_run()
+    assert published() == values
