@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0005_shared_values'),
+        ('indicators', '0006_place_index'),
         ('provinces', '0003_focal_points_and_plans'),
     ]
 
