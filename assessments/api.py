@@ -35,7 +35,7 @@ from .models import (
     GridEmissionFactor,
     WasteStream,
 )
-from .selectors import assessments_for
+from .selectors import assessments_for, id_by_external_id
 
 
 class BaselineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -343,19 +343,7 @@ class AssessmentViewSet(
         return self._answer(assessment, status.HTTP_201_CREATED, [n for n, rows in children.items() if rows])
 
     def _existing_pk(self, external_id: str) -> int | None:
-        """The caller's centre's assessment with this ``external_id`` (None for a caller without a
-        centre: the reference is unique per centre)."""
-        user = self.request.user
-        centre_id = getattr(user, "centre_id", None)
-        if not centre_id:
-            return None
-        found = (
-            Assessment.objects.for_user(user)
-            .filter(centre_id=centre_id, external_id=external_id)
-            .order_by()
-            .values_list("pk", flat=True)[:1]
-        )
-        return next(iter(found), None)
+        return id_by_external_id(self.request.user, external_id)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_HEADER],
