@@ -195,7 +195,12 @@ class FixedWindowThrottle:
         """SET NX with the expiry, then INCR, sent together (one round trip instead of the cache
         API's three); each is atomic, so concurrent requests still never under-count."""
         key = backend.make_and_validate_key(cache_key)
-        pipeline = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        # Django makes a new client object (with its table of response callbacks) on every call;
+        # one per cache backend (per thread, as the backends are) on the same pool does.
+        client = getattr(backend._cache, "_throttle_client", None)
+        if client is None:
+            client = backend._cache._throttle_client = backend._cache.get_client(key, write=True)
+        pipeline = client.pipeline(transaction=False)
         pipeline.set(key, 0, ex=self.window + 5, nx=True)
         pipeline.incr(key)
         return pipeline.execute()[1]
