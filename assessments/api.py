@@ -2,7 +2,6 @@ import functools
 
 import django_filters
 import pghistory
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -312,28 +311,9 @@ class AssessmentViewSet(
             return _already_exists([("external_id", data["external_id"], existing)])
         ref = data.pop("enterprise")
         children = {name: data.pop(name, []) for name in ("baseline", "waste_streams", "options")}
-        # One transaction: an enterprise registered for a submission that is then refused is undone.
         try:
-            with transaction.atomic(), self._audit():
-                errors = services.collect_errors(
-                    data, children["baseline"], children["waste_streams"], children["options"]
-                )
-                enterprise = None
-                try:
-                    enterprise = find_or_create_for_assessment(
-                        by=user,
-                        tax_code=ref["tax_code"],
-                        name=ref.get("name", ""),
-                        unit_code=ref.get("unit", ""),
-                        sector_code=ref.get("sector", ""),
-                    )
-                except DjangoValidationError as exc:
-                    errors.update(exc.message_dict)
-                if errors:
-                    raise DjangoValidationError(errors)
-                assessment = services.record_assessment(
-                    by=user, data={**data, "enterprise": enterprise}, **children
-                )
+            with self._audit():
+                assessment = services.record_submission(by=user, data=data, enterprise_ref=ref, **children)
         except services.ExternalIdTaken:
             # Submitted meanwhile by a concurrent request (the database's unique constraint).
             return _already_exists(
