@@ -121,9 +121,9 @@ def exception_handler(exc, context):
 class FieldsBuiltOnce:
     """For a ModelSerializer: its fields are built from the model once per class instead of on
     every instantiation (which costs more than validating a small body). Each instance still gets
-    fresh fields to bind, made as DRF copies a field (again from the arguments it was created
-    with), but without deep-copying those arguments: fields copy what they keep (validators,
-    choices, messages), and nested serializers are deep-copied as DRF does."""
+    fresh fields to bind: shallow copies of never-bound prototypes (binding sets the copy's own
+    attributes; what copies share, validators, choices and messages, nothing changes after a
+    field is built), and nested serializers deep-copied as DRF does."""
 
     def get_fields(self):
         from rest_framework.serializers import BaseSerializer
@@ -134,9 +134,7 @@ class FieldsBuiltOnce:
             prototypes = super().get_fields()
             cls._field_prototypes = prototypes
         return {
-            name: copy.deepcopy(field)
-            if isinstance(field, BaseSerializer)
-            else type(field)(*field._args, **field._kwargs)
+            name: copy.deepcopy(field) if isinstance(field, BaseSerializer) else copy.copy(field)
             for name, field in prototypes.items()
         }
 
