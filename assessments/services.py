@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from common.bulk import copy_insert
 from common.errors import StateError
+from common.prepared import insert
 from provinces.services import ensure_unit_accepts_new_data
 
 from . import validation
@@ -133,7 +134,7 @@ def _insert(instance) -> None:
     from django.db.models import UniqueConstraint
 
     try:
-        instance.save()
+        insert(instance)  # as instance.save(), with the statement written once
     except IntegrityError as exc:
         name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
         for constraint in instance._meta.constraints:

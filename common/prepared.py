@@ -10,7 +10,7 @@ values: the same statement and the same instances as the queryset, without the c
 import threading
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models.query import ModelIterable, get_related_populators
 
 # Within the range of every integer column, so that Django's overflow checks keep the marker.
@@ -104,3 +104,56 @@ class PreparedQuery:
     def first(self, **values):
         found = self.query(**values)
         return found[0] if found else None
+
+
+_INSERTS: dict = {}
+
+
+def insert(instance) -> None:
+    """``instance.save()`` for a new row, with the INSERT statement written once per model: the
+    same values (each field's ``pre_save`` and ``get_db_prep_save``, as Django's insert takes
+    them), the primary key read back and the instance marked as saved. Anything this does not
+    cover is left to ``save()``: a primary key already set, inherited models, save signals someone
+    listens to, database defaults or computed columns, expressions as values."""
+    from django.db import router
+    from django.db.models import signals
+
+    model = type(instance)
+    meta = model._meta
+    if (
+        instance.pk is not None  # save() would try an UPDATE first
+        or meta.parents
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+        or any(f.generated or f.has_db_default() for f in meta.concrete_fields)
+    ):
+        instance.save()
+        return
+    using = router.db_for_write(model, instance=instance)
+    connection = connections[using]
+    plan = _INSERTS.get((model, using))
+    if plan is None:
+        pk = meta.pk
+        fields = [f for f in meta.local_concrete_fields if not (f is pk and pk.db_returning)]
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {table}.{quote(pk.column)}"
+        )
+        plan = _INSERTS[(model, using)] = (sql, fields)
+    sql, fields = plan
+    instance._prepare_related_fields_for_save(operation_name="save")
+    values = []
+    for field in fields:
+        value = field.pre_save(instance, True)
+        if hasattr(value, "resolve_expression"):
+            instance.save()
+            return
+        values.append(field.get_db_prep_save(value, connection=connection))
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        (pk_value,) = cursor.fetchone()
+    setattr(instance, meta.pk.attname, pk_value)
+    instance._state.adding = False
+    instance._state.db = using

@@ -74,3 +74,34 @@ def test_id_by_external_id_stays_in_the_callers_scope(make_assessment, centre):
     Assessment.objects.filter(pk=real.pk).update(is_sandbox=True)
     assert id_by_external_id(CentreKeyUser(sandbox_key), "EXT-1") == real.pk
     assert id_by_external_id(CentreKeyUser(real_key), "EXT-1") is None
+
+
+def test_insert_writes_the_row_save_writes(make_assessment, centre):
+    from common.prepared import insert
+
+    model = make_assessment(external_id="EXT-SAVED")
+    columns = [
+        f.attname
+        for f in Assessment._meta.concrete_fields
+        if f.attname not in ("id", "created_at", "updated_at")
+    ]
+
+    def copy(external_id):
+        values = {name: getattr(model, name) for name in columns}
+        return Assessment(**{**values, "external_id": external_id})
+
+    saved, inserted = copy("EXT-A"), copy("EXT-B")
+    saved.save()
+    insert(inserted)
+    assert inserted.pk and not inserted._state.adding and inserted._state.db == "default"
+    assert inserted.created_at and inserted.updated_at  # auto_now(_add) filled as save() fills them
+    rows = {
+        row["external_id"]: row
+        for row in Assessment.objects.filter(pk__in=[saved.pk, inserted.pk]).values(*columns, "created_at")
+    }
+    assert {**rows["EXT-A"], "external_id": "", "created_at": None} == {
+        **rows["EXT-B"],
+        "external_id": "",
+        "created_at": None,
+    }
+    assert rows["EXT-B"]["created_at"] == inserted.created_at
