@@ -161,7 +161,7 @@ def represent_assessment(pk: int, children=LIST_CHILDREN) -> dict:
     return row
 
 
-class EnterpriseRefSerializer(serializers.Serializer):
+class EnterpriseRefSerializer(FieldsBuiltOnce, serializers.Serializer):
     tax_code = serializers.CharField(max_length=20, help_text="10 digits, or 10+3 for a branch")
     name = serializers.CharField(
         max_length=255, required=False, help_text="Only to register a new enterprise"

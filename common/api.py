@@ -119,11 +119,12 @@ def exception_handler(exc, context):
 
 
 class FieldsBuiltOnce:
-    """For a ModelSerializer: its fields are built from the model once per class instead of on
-    every instantiation (which costs more than validating a small body). Each instance still gets
-    fresh fields to bind: shallow copies of never-bound prototypes (binding sets the copy's own
+    """For a serializer: its fields are built (from the model) once per class instead of on every
+    instantiation (which costs more than validating a small body). Each instance still gets fresh
+    fields to bind: shallow copies of never-bound prototypes (binding sets the copy's own
     attributes; what copies share, validators, choices and messages, nothing changes after a
-    field is built), and nested serializers deep-copied as DRF does."""
+    field is built), and nested serializers made anew from their arguments, as DRF's deep copy
+    makes them, but without deep-copying the arguments."""
 
     def get_fields(self):
         from rest_framework.serializers import BaseSerializer
@@ -134,9 +135,21 @@ class FieldsBuiltOnce:
             prototypes = super().get_fields()
             cls._field_prototypes = prototypes
         return {
-            name: copy.deepcopy(field) if isinstance(field, BaseSerializer) else copy.copy(field)
+            name: _new_serializer(field) if isinstance(field, BaseSerializer) else copy.copy(field)
             for name, field in prototypes.items()
         }
+
+
+def _new_serializer(serializer):
+    """What ``copy.deepcopy`` gives for an unbound serializer field (an instance made again from the
+    same arguments), where only serializers among the arguments (a list's ``child``) are made anew."""
+    from rest_framework.serializers import BaseSerializer
+
+    kwargs = {
+        key: _new_serializer(value) if isinstance(value, BaseSerializer) else value
+        for key, value in serializer._kwargs.items()
+    }
+    return type(serializer)(*serializer._args, **kwargs)
 
 
 class FixedWindowThrottle:
