@@ -118,13 +118,15 @@ def exception_handler(exc, context):
     return response
 
 
+# No docstring on purpose: drf-spectacular describes a serializer with the first docstring of its
+# classes, and this one's would end up in the partners' API documentation.
 class FieldsBuiltOnce:
-    """For a serializer: its fields are built (from the model) once per class instead of on every
-    instantiation (which costs more than validating a small body). Each instance still gets fresh
-    fields to bind: shallow copies of never-bound prototypes (binding sets the copy's own
-    attributes; what copies share, validators, choices and messages, nothing changes after a
-    field is built), and nested serializers made anew from their arguments, as DRF's deep copy
-    makes them, but without deep-copying the arguments."""
+    # For a serializer: its fields are built (from the model) once per class instead of on every
+    # instantiation (which costs more than validating a small body). Each instance still gets fresh
+    # fields to bind: shallow copies of never-bound prototypes (binding sets the copy's own
+    # attributes; what copies share, validators, choices and messages, nothing changes after a
+    # field is built), and nested serializers made anew from their arguments, as DRF's deep copy
+    # makes them, but without deep-copying the arguments.
 
     def get_fields(self):
         from rest_framework.serializers import BaseSerializer
