@@ -2,7 +2,6 @@ import functools
 
 import django_filters
 import pghistory
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -35,7 +34,7 @@ from .models import (
     GridEmissionFactor,
     WasteStream,
 )
-from .selectors import assessments_for
+from .selectors import assessments_for, id_by_external_id
 
 
 class BaselineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -162,7 +161,7 @@ def represent_assessment(pk: int, children=LIST_CHILDREN) -> dict:
     return row
 
 
-class EnterpriseRefSerializer(serializers.Serializer):
+class EnterpriseRefSerializer(FieldsBuiltOnce, serializers.Serializer):
     tax_code = serializers.CharField(max_length=20, help_text="10 digits, or 10+3 for a branch")
     name = serializers.CharField(
         max_length=255, required=False, help_text="Only to register a new enterprise"
@@ -312,28 +311,9 @@ class AssessmentViewSet(
             return _already_exists([("external_id", data["external_id"], existing)])
         ref = data.pop("enterprise")
         children = {name: data.pop(name, []) for name in ("baseline", "waste_streams", "options")}
-        # One transaction: an enterprise registered for a submission that is then refused is undone.
         try:
-            with transaction.atomic(), self._audit():
-                errors = services.collect_errors(
-                    data, children["baseline"], children["waste_streams"], children["options"]
-                )
-                enterprise = None
-                try:
-                    enterprise = find_or_create_for_assessment(
-                        by=user,
-                        tax_code=ref["tax_code"],
-                        name=ref.get("name", ""),
-                        unit_code=ref.get("unit", ""),
-                        sector_code=ref.get("sector", ""),
-                    )
-                except DjangoValidationError as exc:
-                    errors.update(exc.message_dict)
-                if errors:
-                    raise DjangoValidationError(errors)
-                assessment = services.record_assessment(
-                    by=user, data={**data, "enterprise": enterprise}, **children
-                )
+            with self._audit():
+                assessment = services.record_submission(by=user, data=data, enterprise_ref=ref, **children)
         except services.ExternalIdTaken:
             # Submitted meanwhile by a concurrent request (the database's unique constraint).
             return _already_exists(
@@ -343,19 +323,7 @@ class AssessmentViewSet(
         return self._answer(assessment, status.HTTP_201_CREATED, [n for n, rows in children.items() if rows])
 
     def _existing_pk(self, external_id: str) -> int | None:
-        """The caller's centre's assessment with this ``external_id`` (None for a caller without a
-        centre: the reference is unique per centre)."""
-        user = self.request.user
-        centre_id = getattr(user, "centre_id", None)
-        if not centre_id:
-            return None
-        found = (
-            Assessment.objects.for_user(user)
-            .filter(centre_id=centre_id, external_id=external_id)
-            .order_by()
-            .values_list("pk", flat=True)[:1]
-        )
-        return next(iter(found), None)
+        return id_by_external_id(self.request.user, external_id)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_HEADER],

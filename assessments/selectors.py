@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from common.prepared import PreparedQuery
+
 from .models import Assessment, CPOption
 
 LIST_ORDERING = ("-start_date", "-id")
@@ -14,6 +16,54 @@ def assessments_for(user) -> QuerySet:
     return Assessment.objects.for_user(user).select_related(
         "enterprise__unit", "enterprise__sector", "centre"
     )
+
+
+class _CentreScope:
+    """A centre caller (a centre user or API key, sandbox or not) with its centre's id as a SQL
+    marker: ``for_user`` builds the same filters as for the caller, compiled once per kind."""
+
+    is_authenticated = True
+    is_ministry = is_province_officer = False
+    is_centre_user = True
+    unit_id = None
+
+    def __init__(self, is_sandbox: bool, centre_id):
+        self.is_sandbox, self.centre_id = is_sandbox, centre_id
+
+
+_ID_BY_EXTERNAL_ID = {
+    sandbox: PreparedQuery(
+        lambda centre_id, external_id, sandbox=sandbox: (
+            Assessment.objects.for_user(_CentreScope(sandbox, centre_id))
+            .filter(centre_id=centre_id, external_id=external_id)
+            .order_by()
+            .only("pk")[:1]
+        ),
+        centre_id=int,
+        external_id=str,
+    )
+    for sandbox in (False, True)
+}
+
+
+def id_by_external_id(user, external_id: str) -> int | None:
+    """The id of the assessment of the caller's centre with this ``external_id``, within the
+    caller's scope; None for a caller without a centre (the reference is unique per centre).
+    Every API submission asks it: for centre callers the look-up is compiled once per process."""
+    centre_id = getattr(user, "centre_id", None)
+    if not centre_id or not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "is_centre_user", False):
+        sandbox = bool(getattr(user, "is_sandbox", False))
+        found = _ID_BY_EXTERNAL_ID[sandbox].first(centre_id=centre_id, external_id=external_id)
+        return None if found is None else found.pk
+    found = (
+        Assessment.objects.for_user(user)
+        .filter(centre_id=centre_id, external_id=external_id)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    )
+    return next(iter(found), None)
 
 
 def sandbox_count(user) -> int:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from common.bulk import copy_insert
 from common.errors import StateError
+from common.prepared import insert
 from provinces.services import ensure_unit_accepts_new_data
 
 from . import validation
@@ -133,7 +134,7 @@ def _insert(instance) -> None:
     from django.db.models import UniqueConstraint
 
     try:
-        instance.save()
+        insert(instance)  # as instance.save(), with the statement written once
     except IntegrityError as exc:
         name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
         for constraint in instance._meta.constraints:
@@ -188,7 +189,55 @@ def record_assessment(
     options: Iterable[dict] = (),
 ) -> Assessment:
     """Create an assessment with its baseline, waste streams and options, all or nothing."""
+    return _record(
+        by=by, data=data, baseline=list(baseline), waste_streams=list(waste_streams), options=list(options)
+    )
+
+
+@transaction.atomic
+def record_submission(
+    *,
+    by,
+    data: dict,
+    enterprise_ref: dict,
+    baseline: Iterable[dict] = (),
+    waste_streams: Iterable[dict] = (),
+    options: Iterable[dict] = (),
+) -> Assessment:
+    """Create an assessment as the API receives it: the enterprise named by ``enterprise_ref``
+    (``{"tax_code", "name", "unit", "sector"}``: found by its tax code, or registered from the
+    rest), all or nothing, every business-rule error and every error about the enterprise raised
+    together. One transaction, no savepoint: an enterprise registered for a submission that is
+    then refused is undone with it."""
+    from enterprises.services import find_or_create_for_assessment
+
     baseline, waste_streams, options = list(baseline), list(waste_streams), list(options)
+    errors = collect_errors(data, baseline, waste_streams, options)
+    enterprise = None
+    try:
+        enterprise = find_or_create_for_assessment(
+            by=by,
+            tax_code=enterprise_ref["tax_code"],
+            name=enterprise_ref.get("name", ""),
+            unit_code=enterprise_ref.get("unit", ""),
+            sector_code=enterprise_ref.get("sector", ""),
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    _raise_if(errors)
+    return _record(
+        by=by,
+        data={**data, "enterprise": enterprise},
+        baseline=baseline,
+        waste_streams=waste_streams,
+        options=options,
+        validated=True,
+    )
+
+
+def _record(*, by, data, baseline, waste_streams, options, validated=False) -> Assessment:
+    """The body of ``record_assessment``, inside the caller's transaction; ``validated``: the
+    caller already raised the errors ``collect_errors`` finds in these same values."""
     data = {k: v for k, v in data.items() if k in ASSESSMENT_FIELDS}
     if by.is_centre_user:
         data["centre"] = by.centre
@@ -199,7 +248,8 @@ def record_assessment(
         funding_level=data.get("funding_level"),
     )
     ensure_unit_accepts_new_data(data["enterprise"].unit)
-    _validate_all(data, baseline, waste_streams, options)
+    if not validated:
+        _validate_all(data, baseline, waste_streams, options)
     # Sandbox or real comes from the caller's key, never from the submitted data.
     assessment = Assessment(
         **data, created_by=_user_or_none(by), is_sandbox=bool(getattr(by, "is_sandbox", False))

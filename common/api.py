@@ -118,12 +118,15 @@ def exception_handler(exc, context):
     return response
 
 
+# No docstring on purpose: drf-spectacular describes a serializer with the first docstring of its
+# classes, and this one's would end up in the partners' API documentation.
 class FieldsBuiltOnce:
-    """For a ModelSerializer: its fields are built from the model once per class instead of on
-    every instantiation (which costs more than validating a small body). Each instance still gets
-    fresh fields to bind, made as DRF copies a field (again from the arguments it was created
-    with), but without deep-copying those arguments: fields copy what they keep (validators,
-    choices, messages), and nested serializers are deep-copied as DRF does."""
+    # For a serializer: its fields are built (from the model) once per class instead of on every
+    # instantiation (which costs more than validating a small body). Each instance still gets fresh
+    # fields to bind: shallow copies of never-bound prototypes (binding sets the copy's own
+    # attributes; what copies share, validators, choices and messages, nothing changes after a
+    # field is built), and nested serializers made anew from their arguments, as DRF's deep copy
+    # makes them, but without deep-copying the arguments.
 
     def get_fields(self):
         from rest_framework.serializers import BaseSerializer
@@ -134,11 +137,21 @@ class FieldsBuiltOnce:
             prototypes = super().get_fields()
             cls._field_prototypes = prototypes
         return {
-            name: copy.deepcopy(field)
-            if isinstance(field, BaseSerializer)
-            else type(field)(*field._args, **field._kwargs)
+            name: _new_serializer(field) if isinstance(field, BaseSerializer) else copy.copy(field)
             for name, field in prototypes.items()
         }
+
+
+def _new_serializer(serializer):
+    """What ``copy.deepcopy`` gives for an unbound serializer field (an instance made again from the
+    same arguments), where only serializers among the arguments (a list's ``child``) are made anew."""
+    from rest_framework.serializers import BaseSerializer
+
+    kwargs = {
+        key: _new_serializer(value) if isinstance(value, BaseSerializer) else value
+        for key, value in serializer._kwargs.items()
+    }
+    return type(serializer)(*serializer._args, **kwargs)
 
 
 class FixedWindowThrottle:
@@ -195,7 +208,12 @@ class FixedWindowThrottle:
         """SET NX with the expiry, then INCR, sent together (one round trip instead of the cache
         API's three); each is atomic, so concurrent requests still never under-count."""
         key = backend.make_and_validate_key(cache_key)
-        pipeline = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        # Django makes a new client object (with its table of response callbacks) on every call;
+        # one per cache backend (per thread, as the backends are) on the same pool does.
+        client = getattr(backend._cache, "_throttle_client", None)
+        if client is None:
+            client = backend._cache._throttle_client = backend._cache.get_client(key, write=True)
+        pipeline = client.pipeline(transaction=False)
         pipeline.set(key, 0, ex=self.window + 5, nx=True)
         pipeline.incr(key)
         return pipeline.execute()[1]

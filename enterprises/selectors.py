@@ -4,6 +4,7 @@ import re
 
 from django.db.models import Q, QuerySet, TextField, Value
 
+from common.prepared import PreparedQuery
 from common.search import folded, normalise_text
 from provinces.models import AdministrativeUnit
 
@@ -35,10 +36,15 @@ def enterprise_by_tax_code(tax_code: str) -> Enterprise | None:
     compact = compact_tax_code(tax_code)
     if not compact:
         return None
-    try:  # the tax code is unique: no ordering to ask for
-        return Enterprise.objects.select_related("unit", "sector").get(tax_code=compact)
-    except Enterprise.DoesNotExist:
-        return None
+    return _enterprise_by_tax_code.first(tax_code=compact)
+
+
+# Every API submission makes this look-up: compiled once per process. The tax code is unique: no
+# ordering to ask for.
+_enterprise_by_tax_code = PreparedQuery(
+    lambda tax_code: Enterprise.objects.select_related("unit", "sector").filter(tax_code=tax_code).order_by(),
+    tax_code=str,
+)
 
 
 def centres_for(user) -> QuerySet:
