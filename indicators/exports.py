@@ -19,7 +19,7 @@ from provinces.models import AdministrativeUnit, Region
 from . import selectors
 from .models import Group, Indicator, Level
 
-CHUNK_SIZE = 2000  # rows per fetch of the workbook's server-side cursors
+CHUNK_SIZE = 1000  # rows per fetch of the workbook's server-side cursors
 
 # One dashboard chart's table ---------------------------------------------------------------------
 
