@@ -10,7 +10,7 @@ recommends. Vietnamese text is written as it is.
 
 import datetime
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, islice
+from itertools import chain, islice, zip_longest
 
 import xlsxwriter
 from django.utils import timezone
@@ -69,7 +69,10 @@ def _display_width(kind: str, value) -> int:
     if value is None:
         return 0
     if kind == "text":
-        return max((len(line) for line in str(value).splitlines()), default=0)
+        text = str(value)
+        if text.isprintable():  # no line break (every line boundary is unprintable)
+            return len(text)
+        return max((len(line) for line in text.splitlines()), default=0)
     if kind in ("money", "int"):
         return len(f"{int(value):,}")
     if kind == "decimal":
@@ -79,10 +82,19 @@ def _display_width(kind: str, value) -> int:
 
 def _column_widths(columns, sample) -> list[int]:
     widths = [max(_DEFAULT_WIDTH[kind], len(header) + 3) for header, kind in columns]  # + filter button
-    kinds = [kind for _header, kind in columns]
-    for row in sample:  # a malformed row is reported when it is written
-        for index, (kind, value) in enumerate(zip(kinds, row, strict=False)):
-            widths[index] = max(widths[index], _display_width(kind, value) + 1)
+    # Column by column (a short row counts as empty cells; a malformed row is reported when it is
+    # written). A figure is widest at the column's largest or most negative value, so two are
+    # measured rather than every one.
+    for index, ((_header, kind), cells) in enumerate(zip(columns, zip_longest(*sample), strict=False)):
+        values = [value for value in cells if value is not None]
+        if not values:
+            continue
+        if kind in ("money", "int", "decimal"):
+            try:
+                values = [min(values), max(values)]
+            except (TypeError, ArithmeticError):  # not comparable: measure each one
+                pass
+        widths[index] = max(widths[index], max(_display_width(kind, value) for value in values) + 1)
     return [min(max(width, _MIN_WIDTH), _MAX_WIDTH) for width in widths]
 
 

@@ -7,14 +7,19 @@ import csv
 import datetime
 from collections.abc import Callable, Iterator
 
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
+from django.db.models import BigIntegerField, F, Func, IntegerField, Max, Q, Value
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from common.exports import neutralise, write_workbook
+from provinces.models import AdministrativeUnit, Region
 
 from . import selectors
 from .models import Group, Indicator, Level
+
+CHUNK_SIZE = 1000  # rows per fetch of the workbook's server-side cursors
 
 # One dashboard chart's table ---------------------------------------------------------------------
 
@@ -162,10 +167,12 @@ class NationalWorkbook:
         for key, label in groups:
             members = [i for i in indicators if i.group == key]
             yield _national_sheet(values, members, label)
+        units = _places(Level.UNIT, english=english)
         for key, label in groups:
             members = [i for i in indicators if i.group == key]
-            yield _place_sheet(values, members, label, level=Level.UNIT, english=english)
-        yield _place_sheet(values, indicators, _("Regions"), level=Level.REGION, english=english)
+            yield _place_sheet(values, members, label, level=Level.UNIT, places=units)
+        regions = _places(Level.REGION, english=english)
+        yield _place_sheet(values, indicators, _("Regions"), level=Level.REGION, places=regions)
         yield _metadata_sheet(indicators, generation)
 
     def write(self, fileobj, *, user, filters, on_progress: Callable[[int], None] | None = None) -> int:
@@ -175,41 +182,35 @@ class NationalWorkbook:
 
 
 def _national_sheet(values, members: list[Indicator], label: str):
-    """Rows (code, name, unit, year, value, cumulative value, target, provenance) for the group."""
+    """Rows (code, name, unit, year, value, cumulative value, target, provenance) for the group.
+    Streamed: the query is ordered as the rows are written (the group's order, year, the value in
+    the year before the cumulative one) and each (indicator, year) is merged on the way."""
     ids = [i.pk for i in members]
-    by_id = {i.pk: i for i in members}
-    order = {i.pk: n for n, i in enumerate(members)}
+    # What is the same on every row of an indicator, looked up once rather than once per row.
+    labels = {i.pk: (i.code, i.name, i.unit_label) for i in members}
+    targets = {i.pk: {t.year: (t.value, t.decision) for t in i.targets.all()} for i in members}
     rows_qs = (
         values.filter(level=Level.NATION, indicator_id__in=ids)
-        .order_by("indicator_id", "year", "cumulative")
+        .annotate(position=_column_of(ids))
+        .order_by("position", "year", "cumulative")
         .values_list(
             "indicator_id", "year", "cumulative", "value", "units_included", "units_approved", "computed_at"
         )
+        .iterator(chunk_size=CHUNK_SIZE)
     )
-    cells: dict = {}
-    for indicator_id, year, cumulative, value, included, approved, computed_at in rows_qs:
-        entry = cells.setdefault((indicator_id, year), {"provenance": (included, approved, computed_at)})
-        entry["cumulative" if cumulative else "annual"] = value
 
     def rows():
-        for (indicator_id, year), entry in sorted(cells.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
-            indicator = by_id[indicator_id]
-            targets = {t.year: t for t in indicator.targets.all()}
-            target = targets.get(year)
-            included, approved, computed_at = entry["provenance"]
-            yield (
-                indicator.code,
-                indicator.name,
-                indicator.unit_label,
-                year,
-                entry.get("annual"),
-                entry.get("cumulative"),
-                target.value if target else None,
-                target.decision if target else "",
-                included,
-                approved,
-                computed_at,
-            )
+        key = entry = None
+        for indicator_id, year, cumulative, value, included, approved, computed_at in rows_qs:
+            if (indicator_id, year) != key:
+                if entry is not None:
+                    yield _national_row(labels, targets, key, entry)
+                key = (indicator_id, year)
+                # The provenance of the first row of the pair: the value in the year, if any.
+                entry = {"provenance": (included, approved, computed_at)}
+            entry["cumulative" if cumulative else "annual"] = value
+        if entry is not None:
+            yield _national_row(labels, targets, key, entry)
 
     columns = [
         (_("Code"), "text"),
@@ -227,45 +228,87 @@ def _national_sheet(values, members: list[Indicator], label: str):
     return (str(label), columns, rows())
 
 
-def _place_sheet(values, members: list[Indicator], label: str, *, level: str, english: bool):
-    """One row per place and year, one column per indicator (values in the year). Streamed: the
-    query is ordered by place and year and pivoted row by row."""
-    ids = [i.pk for i in members]
-    position = {i.pk: n for n, i in enumerate(members)}
+def _column_of(ids: list[int]) -> Func:
+    """The column of a value's indicator in a sheet whose indicators are ``ids`` (1 for the
+    first), so the database returns the values in the order they are written."""
+    return Func(
+        Value(ids, output_field=ArrayField(BigIntegerField())),
+        F("indicator_id"),
+        function="array_position",
+        output_field=IntegerField(),
+    )
+
+
+def _national_row(labels, targets, key, entry) -> tuple:
+    indicator_id, year = key
+    target_value, decision = targets[indicator_id].get(year, (None, ""))
+    return (
+        *labels[indicator_id],
+        year,
+        entry.get("annual"),
+        entry.get("cumulative"),
+        target_value,
+        decision,
+        *entry["provenance"],
+    )
+
+
+def _places(level: str, *, english: bool) -> tuple[list[int], dict]:
+    """The places of the place sheets: their ids in the sheets' order (units by code, regions in
+    their order) and each one's leading cells (code, name[, region]) by id. One query for all the
+    sheets, rather than a join of the places (and their regions) in every sheet's query of values."""
     if level == Level.UNIT:
-        place_fields = ("unit__code", "unit__short_name_en" if english else "unit__short_name_vi")
-        region_field = "unit__region__name_en" if english else "unit__region__name_vi"
-        ordering = ("unit__code", "year")
+        fields = ("pk", "code", "short_name_en" if english else "short_name_vi")
+        region = "region__name_en" if english else "region__name_vi"
+        rows = AdministrativeUnit.objects.order_by("code", "pk").values_list(*fields, region)
+    else:
+        fields = ("pk", "key", "name_en" if english else "name_vi")
+        rows = Region.objects.order_by("order", "key", "pk").values_list(*fields)
+    labels = {pk: tuple(place) for pk, *place in rows}
+    return list(labels), labels
+
+
+def _place_sheet(values, members: list[Indicator], label: str, *, level: str, places: tuple[list[int], dict]):
+    """One row per place and year, one column per indicator (values in the year), pivoted by the
+    database and streamed in chunks through a server-side cursor."""
+    order, labels = places
+    if level == Level.UNIT:
+        place_id = "unit_id"
         sheet = _("Units · %(group)s") % {"group": label}
         headers = [(_("Code"), "text"), (_("Province / city"), "text"), (_("Region"), "text")]
+        missing = (None, None, None)
     else:
-        place_fields = ("region__key", "region__name_en" if english else "region__name_vi")
-        region_field = None
-        ordering = ("region__order", "region__key", "year")
+        place_id = "region_id"
         sheet = str(label)
         headers = [(_("Key"), "text"), (_("Region"), "text")]
-    fields = [*place_fields, *([region_field] if region_field else []), "year"]
-    # One row per place and year from the database, the indicators' values in two aligned arrays:
-    # the pivot costs one pass over a few thousand rows instead of one ORM row per value.
-    queryset = (
-        values.filter(level=level, cumulative=False, indicator_id__in=ids)
-        .values(*fields)
-        .annotate(
-            indicator_ids=ArrayAgg("indicator_id", order_by="indicator_id"),
-            indicator_values=ArrayAgg("value", order_by="indicator_id"),
-        )
-        .order_by(*ordering)
-        .values_list(*fields, "indicator_ids", "indicator_values")
-        .iterator(chunk_size=2000)
+        missing = (None, None)
+    # One row per place and year, one column per indicator (a place has at most one published
+    # value of an indicator in a year, NULL when it has none): the row the sheet writes, without
+    # arrays to build or an ORM row per value. The grouped rows are then ordered by the place's
+    # position in ``order`` (units by code, regions in their order): an integer computed once per
+    # row of the sheet, rather than a join of the places and a sort of every value by text.
+    pivot = (
+        values.filter(level=level, cumulative=False, indicator_id__in=[i.pk for i in members])
+        .values(place_id, "year")
+        .annotate(**{f"v{n}": Max("value", filter=Q(indicator_id=i.pk)) for n, i in enumerate(members)})
+        .order_by()
+        .values_list(place_id, "year", *[f"v{n}" for n in range(len(members))])
     )
-    width = len(members)
+    inner, params = pivot.query.sql_with_params()
+    sql = (
+        f"SELECT * FROM ({inner}) AS pivot "
+        f"ORDER BY array_position(%s::bigint[], pivot.{place_id}), pivot.year, pivot.{place_id}"
+    )
+
+    db = connections[pivot.db]
+    server_side = not db.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
 
     def rows():
-        for *place, indicator_ids, indicator_values in queryset:
-            cells = [None] * width
-            for indicator_id, value in zip(indicator_ids, indicator_values, strict=True):
-                cells[position[indicator_id]] = value
-            yield (*place, *cells)
+        with db.chunked_cursor() if server_side else db.cursor() as cursor:
+            cursor.execute(sql, [*params, order])
+            while chunk := cursor.fetchmany(CHUNK_SIZE):
+                for row in chunk:
+                    yield (*labels.get(row[0], missing), *row[1:])
 
     columns = [*headers, (_("Year"), "int"), *[(f"{i.code}", "decimal") for i in members]]
     return (sheet, columns, rows())

@@ -439,6 +439,30 @@ def test_writer_types_every_cell_by_its_column():
     assert sheet["F2"].number_format == "dd/mm/yyyy hh:mm"
 
 
+def test_column_width_fits_the_widest_cell_of_the_first_rows():
+    """Widths are measured column by column; a figure's width is taken from the column's largest
+    and most negative values, which must give what measuring every cell gives."""
+    from common.exports import _column_widths, _display_width
+
+    columns = [("T", "text"), ("I", "int"), ("M", "money"), ("D", "decimal"), ("W", "datetime")]
+    sample = [
+        ("short", 5, 10**6, Decimal("9.994"), None),
+        ("a much longer first line\nand a second", -123456, -(10**9), Decimal("-0.001"), None),
+        ("x", None, 7, Decimal("9.995"), timezone.now()),
+        ("y", 3),  # a short row: the missing cells count as empty
+        (None, 0, None, Decimal("-12345.5"), None),
+    ]
+    expected = [
+        max(len(h) + 3, {"text": 12, "int": 8, "money": 16, "decimal": 14, "datetime": 17}[k])
+        for h, k in columns
+    ]
+    for row in sample:
+        for index, ((_h, kind), value) in enumerate(zip(columns, row, strict=False)):
+            expected[index] = max(expected[index], _display_width(kind, value) + 1)
+    assert _column_widths(columns, sample) == [min(max(w, 6), 60) for w in expected]
+    assert _column_widths(columns, sample)[0] == len("a much longer first line") + 1
+
+
 def test_writer_refuses_an_unknown_kind_or_a_short_row():
     with pytest.raises(ValueError, match="unknown column kind"):
         write_xlsx(io.BytesIO(), sheet_name="x", columns=[("A", "percent")], rows=[])

@@ -102,3 +102,52 @@ def test_workbook_job_fails_for_a_user_who_lost_the_right(picture):
     run_export(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and not job.output_file
+
+
+def test_place_sheets_hold_every_published_value_in_its_column(picture, users, tmp_path):
+    """The unit and region sheets are pivoted by the database: each row is one place and year in
+    the order of the places (units by code, regions in their order), each indicator's value in its
+    own column, and an empty cell where a place has no value that year."""
+    from indicators.exports import NATIONAL_WORKBOOK
+    from indicators.models import IndicatorValue, Level
+    from provinces.models import AdministrativeUnit, Region
+
+    gone = IndicatorValue.objects.filter(
+        run=picture["run"], indicator=picture["internal"], level=Level.UNIT, year=2016, generation=63
+    ).order_by("unit__code")[:1]
+    gone_unit = gone[0].unit.code
+    IndicatorValue.objects.filter(pk__in=[v.pk for v in gone]).delete()
+    path = tmp_path / "book.xlsx"
+    with open(path, "wb") as f:
+        NATIONAL_WORKBOOK.write(f, user=users["ministry"], filters={"generation": 63})
+    book = openpyxl.load_workbook(path, read_only=True)
+    published = IndicatorValue.objects.published().filter(generation=63, dimension="", cumulative=False)
+
+    unit_sheet = book.worksheets[1]
+    header, *rows = list(unit_sheet.iter_rows(values_only=True))
+    codes = list(header[4:])
+    expected = {}
+    for code, indicator_code, year, value in published.filter(level=Level.UNIT).values_list(
+        "unit__code", "indicator__code", "year", "value"
+    ):
+        expected[(code, year, indicator_code)] = float(value)
+    assert [(r[0], r[3]) for r in rows] == sorted({(code, year) for code, year, _i in expected})
+    units = dict(AdministrativeUnit.objects.filter(generation=63).values_list("code", "short_name_vi"))
+    for row in rows:
+        assert row[1] == units[row[0]]
+        for code, cell in zip(codes, row[4:], strict=True):
+            assert cell == expected.get((row[0], row[3], code)), (row[0], row[3], code)
+    assert (
+        next(r for r in rows if r[0] == gone_unit and r[3] == 2016)[4 + codes.index("internal-share")] is None
+    )
+
+    region_sheet = book.worksheets[2]
+    header, *rows = list(region_sheet.iter_rows(values_only=True))
+    keys = [k for k in Region.objects.order_by("order", "key").values_list("key", flat=True)]
+    assert [r[0] for r in rows] == sorted((r[0] for r in rows), key=keys.index)
+    for row in rows:
+        for code, cell in zip(header[3:], row[3:], strict=True):
+            value = published.filter(
+                level=Level.REGION, region__key=row[0], year=row[2], indicator__code=code
+            )
+            assert cell == (float(value.get().value) if value.exists() else None)
