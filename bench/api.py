@@ -278,6 +278,16 @@ class gunicorn:
         self.process.wait(timeout=30)
 
 
+def deployed_workers() -> int:
+    """The number of gunicorn workers of ``docker-compose.yml``'s web service (as deployed)."""
+    import yaml
+
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]["web"][
+        "command"
+    ]
+    return int(command[command.index("--workers") + 1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="assessments in the centre's list")
@@ -285,13 +295,20 @@ def main():
     parser.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
     parser.add_argument("--requests", type=int, default=400, help="concurrent submissions in all")
     parser.add_argument("--max-seconds", type=float, default=120, help="stop the clients after this")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: docker-compose.yml's web command)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (over 1: gthread)")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--out", default="")
     args = parser.parse_args()
+    if args.workers is None:
+        args.workers = deployed_workers()
 
     import django
     from django.conf import settings
