@@ -190,6 +190,66 @@ class AssessmentWriteSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         validators = []  # uniqueness of (centre, external_id) is answered with 409, not a field error
 
 
+CHILDREN = ("baseline", "waste_streams", "options")
+
+
+def _error_paths(errors, path=""):
+    """A serializer's nested errors as ``(dotted path, [messages])``."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _error_paths(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
+        for index, item in enumerate(errors):
+            if item:
+                yield from _error_paths(item, f"{path}.{index}" if path else str(index))
+    else:
+        yield path, errors
+
+
+def _without(body, paths) -> bool:
+    """Remove from ``body`` (in place) the fields at ``paths``; False when a path is not a field of
+    an object (a whole list item, a body that is not an object), which the pruning cannot undo
+    without moving the other items' indexes."""
+    for path in paths:
+        *parents, last = path.split(".")
+        node = body
+        for part in parents:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return False
+        if last in ("non_field_errors", "__all__") or not isinstance(node, dict):
+            return False
+        node.pop(last, None)
+    return True
+
+
+def _every_error(body, field_errors) -> dict:
+    """Errors of fields that cannot be read (a type, a choice, a missing field) stop the serializer
+    before the business rules. So that a broken submission is answered with every error at once,
+    the rules that need nothing but the submission's own values also run on what could be read:
+    the body without the fields in error, read as a partial one. A rule's error at a path already
+    in error, or about a field removed, is left out."""
+    import copy
+
+    flat = dict(_error_paths(field_errors))
+    pruned = copy.deepcopy(body)
+    if not isinstance(pruned, dict) or not _without(pruned, flat):
+        return flat
+    partial = AssessmentWriteSerializer(data=pruned, partial=True)
+    if not partial.is_valid():
+        return flat
+    data = dict(partial.validated_data)
+    ref = dict(data.pop("enterprise", None) or {})
+    children = {name: [dict(row) for row in data.pop(name, None) or []] for name in CHILDREN}
+    for path, messages in services.rule_errors(data, ref, **children).items():
+        if not any(path == p or path.startswith(p + ".") or p.startswith(path + ".") for p in flat):
+            flat[path] = messages
+    return flat
+
+
 class BatchSerializer(serializers.Serializer):
     items = AssessmentWriteSerializer(
         many=True,
@@ -303,7 +363,8 @@ class AssessmentViewSet(
     @idempotent
     def create(self, request, *args, **kwargs):
         serializer = AssessmentWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(_every_error(request.data, serializer.errors))
         data = dict(serializer.validated_data)
         user = request.user
         existing = self._existing_pk(data["external_id"])

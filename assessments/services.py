@@ -179,6 +179,21 @@ def collect_errors(data, baseline, waste_streams, options) -> dict:
     return errors
 
 
+def rule_errors(data: dict, enterprise_ref: dict, baseline, waste_streams, options) -> dict:
+    """The business-rule errors of a submission that read nothing but its own values (dates,
+    amounts, option numbers, the tax code's check digit), keyed by field path; for answering them
+    together with the errors of fields that could not be read at all."""
+    from enterprises.taxcode import clean_tax_code
+
+    errors = collect_errors(data, list(baseline), list(waste_streams), list(options))
+    if enterprise_ref.get("tax_code"):
+        try:
+            clean_tax_code(enterprise_ref["tax_code"])
+        except ValidationError as exc:
+            errors["enterprise.tax_code"] = exc.messages
+    return errors
+
+
 @transaction.atomic
 def record_assessment(
     *,

@@ -76,9 +76,8 @@ def build_payload(external_id: str, broken: bool = False) -> dict:
             },
         ],
     }
-    # Deliberately wrong, to show how errors are listed with their field paths. The portal checks in
-    # stages (field types and choices, then the enterprise, then dates and amounts) and answers each
-    # stage's errors together, so this payload first reports only options[1].category.
+    # Deliberately wrong, to show how errors are listed with their field paths: all five come in one
+    # answer (the unknown category, the tax code's check digit, the dates, the negative amount).
     if broken:
         payload["enterprise"]["tax_code"] = "0100233480"  # wrong check digit
         payload["start_date"] = "2099-01-01"  # in the future

@@ -328,3 +328,38 @@ def test_the_purge_goes_through_every_batch():
     IdempotencyRecord.objects.create(owner="centre:1", key="fresh", request_hash="x")
     assert purge_expired(batch=1) == 3
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_a_broken_submission_is_answered_with_every_error_at_once(key_for, centre):
+    """A field that cannot be read (an unknown choice) no longer hides the rules that need only the
+    submission's own values: the check digit, a date in the future, a negative amount, all in one
+    answer with their paths; nothing is created."""
+    body = payload(start_date="2099-01-01")
+    body["enterprise"]["tax_code"] = "0100233480"  # wrong check digit
+    body["options"] = [
+        {**body["options"][0], "investment_vnd": -5000000},
+        {**body["options"][0], "number": 2, "category": "magic"},
+    ]
+    response = post(key_for(centre), body)
+    assert response.status_code == 400
+    errors = {e["attr"]: e["code"] for e in response.json()["errors"]}
+    assert errors == {
+        "options[1].category": "invalid_choice",
+        "enterprise.tax_code": "invalid",
+        "start_date": "invalid",
+        "options[0].investment_vnd": "invalid",
+    }, response.json()
+    assert Assessment.objects.count() == 0 and not Enterprise.objects.filter(tax_code="0100233480").exists()
+    # Once the choice is fixed, the same rule errors come (now from the service), nothing more.
+    body["options"][1]["category"] = "equipment"
+    again = post(key_for(centre), body)
+    assert {e["attr"] for e in again.json()["errors"]} == set(errors) - {"options[1].category"}
+
+
+def test_rule_errors_about_a_field_in_error_are_not_repeated(key_for, centre):
+    body = payload()
+    body["options"][0]["investment_vnd"] = "không phải số"  # cannot be read: no rule runs on it
+    body["options"][0]["status"] = "magic"
+    response = post(key_for(centre), body)
+    attrs = sorted(e["attr"] for e in response.json()["errors"])
+    assert attrs == ["options[0].investment_vnd", "options[0].status"], response.json()

@@ -45,5 +45,14 @@ def test_the_example_creates_submits_and_replays(live_server, centre):
 
     broken = run(live_server, key, "--external-id", "EXAMPLE-2024-003", "--broken")
     assert broken.returncode == 1
-    assert "Rejected: HTTP 400" in broken.stderr and "options[1].category" in broken.stderr
+    assert "Rejected: HTTP 400" in broken.stderr
+    # Every error of the broken payload in the one answer, each at its path.
+    for attr in (
+        "options[1].category",
+        "enterprise.tax_code",
+        "start_date",
+        "end_date",
+        "options[0].investment_vnd",
+    ):
+        assert f"  {attr}: " in broken.stderr, (attr, broken.stderr)
     assert not Assessment.objects.filter(external_id="EXAMPLE-2024-003").exists()
