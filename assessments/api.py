@@ -250,6 +250,24 @@ def _every_error(body, field_errors) -> dict:
     return flat
 
 
+def _every_batch_error(body, errors) -> dict:
+    """``_every_error`` for each item of a batch, its paths under ``items.<n>``: the items whose
+    fields could all be read get their rule errors in the same answer too."""
+    item_errors = errors.get("items") if isinstance(errors, dict) else None
+    bodies = body.get("items") if isinstance(body, dict) else None
+    if isinstance(item_errors, list) and isinstance(bodies, list) and len(item_errors) == len(bodies):
+        item_errors = dict(enumerate(item_errors))
+    if not isinstance(item_errors, dict) or not all(isinstance(i, int) for i in item_errors):
+        return errors  # the list itself is wrong (missing, empty, too long)
+    if not isinstance(bodies, list):
+        return errors
+    flat = {}
+    for index, item in enumerate(bodies):
+        for path, messages in _every_error(item, item_errors.get(index) or {}).items():
+            flat[f"items.{index}.{path}"] = messages
+    return flat or errors
+
+
 class BatchSerializer(serializers.Serializer):
     items = AssessmentWriteSerializer(
         many=True,
@@ -398,7 +416,8 @@ class AssessmentViewSet(
         is answered at once with its path (``items[12].options[2].investment_vnd``); an
         ``external_id`` the centre already used answers 409 for each such item."""
         serializer = BatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(_every_batch_error(request.data, serializer.errors))
         items = [dict(item) for item in serializer.validated_data["items"]]
         try:
             with transaction.atomic(), self._audit():

@@ -80,7 +80,9 @@ def test_every_error_of_every_item_with_its_path_and_nothing_is_written(key_for,
     body = response.json()
     assert body["type"] == "validation_error"
     attrs = {e["attr"] for e in body["errors"]}
-    assert attrs == {"items[2].kind"}  # the shape first, as for one submission
+    # The unknown kind and, in the same answer, the rules each item's own values break; the
+    # duplicate external_id (a rule across items) once every item can be read.
+    assert attrs == {"items[2].kind", "items[0].start_date", "items[1].options[1].investment_vnd"}
     items[2]["kind"] = "quick"
     body = post_batch(key_for(centre), items, HTTP_ACCEPT_LANGUAGE="en").json()
     errors = {e["attr"]: e["detail"] for e in body["errors"]}
@@ -158,3 +160,20 @@ def test_only_a_centre_submits_a_batch(users, role, registered):
 
 def test_anonymous_callers_cannot_submit_a_batch(registered):
     assert post_batch(APIClient(), [payload(registered)]).status_code in (401, 403)
+
+
+def test_a_broken_batch_is_answered_with_every_error_of_every_item(key_for, centre, registered):
+    """An unknown choice in one item hides neither that item's rule errors nor another item's."""
+    items = items_for(registered)
+    items[0]["start_date"] = "2099-01-01"  # readable, but in the future
+    items[2]["options"][0]["category"] = "magic"
+    items[2]["options"][0]["investment_vnd"] = -5
+    response = post_batch(key_for(centre), items)
+    assert response.status_code == 400
+    attrs = {e["attr"]: e["code"] for e in response.json()["errors"]}
+    assert attrs == {
+        "items[0].start_date": "invalid",
+        "items[2].options[0].category": "invalid_choice",
+        "items[2].options[0].investment_vnd": "invalid",
+    }, response.json()
+    assert Assessment.objects.count() == 0
