@@ -20,6 +20,7 @@ from common.api import (
     StableCursorPagination,
     ValuesRepresentation,
     fetch_rows,
+    flatten_errors,
 )
 from common.idempotency import idempotent
 from enterprises.services import find_or_create_for_assessment
@@ -193,19 +194,6 @@ class AssessmentWriteSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 CHILDREN = ("baseline", "waste_streams", "options")
 
 
-def _error_paths(errors, path=""):
-    """A serializer's nested errors as ``(dotted path, [messages])``."""
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            yield from _error_paths(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
-        for index, item in enumerate(errors):
-            if item:
-                yield from _error_paths(item, f"{path}.{index}" if path else str(index))
-    else:
-        yield path, errors
-
-
 def _without(body, paths) -> bool:
     """Remove from ``body`` (in place) the fields at ``paths``; False when a path is not a field of
     an object (a whole list item, a body that is not an object), which the pruning cannot undo
@@ -234,7 +222,9 @@ def _every_error(body, field_errors) -> dict:
     in error, or about a field removed, is left out."""
     import copy
 
-    flat = dict(_error_paths(field_errors))
+    flat: dict = {}
+    for path, message in flatten_errors(field_errors):
+        flat.setdefault(path, []).append(message)
     pruned = copy.deepcopy(body)
     if not isinstance(pruned, dict) or not _without(pruned, flat):
         return flat

@@ -56,11 +56,12 @@ def _attr(path: str | None) -> str | None:
     return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path)
 
 
-def _flatten(data, path=""):
+def flatten_errors(data, path=""):
+    """Nested errors as ``(dotted path, message)`` pairs (``options.2.investment_vnd``)."""
     if isinstance(data, dict):
         for key, value in data.items():
             key = str(key)
-            yield from _flatten(value, f"{path}.{key}" if path else key)
+            yield from flatten_errors(value, f"{path}.{key}" if path else key)
     elif isinstance(data, list):
         if all(not isinstance(item, (dict, list)) for item in data):
             for item in data:
@@ -68,7 +69,7 @@ def _flatten(data, path=""):
         else:
             for index, item in enumerate(data):
                 if item:
-                    yield from _flatten(item, f"{path}.{index}" if path else str(index))
+                    yield from flatten_errors(item, f"{path}.{index}" if path else str(index))
     else:
         yield path, data
 
@@ -101,7 +102,7 @@ def exception_handler(exc, context):
         return None
     errors = []
     codes = exc.get_codes() if hasattr(exc, "get_codes") else None
-    for (path, message), (_, code) in zip(_flatten(response.data), _flatten(codes), strict=False):
+    for (path, message), (_, code) in zip(flatten_errors(response.data), flatten_errors(codes), strict=False):
         errors.append({"code": str(code or "invalid"), "detail": str(message), "attr": _attr(path)})
     if isinstance(exc, exceptions.ValidationError):
         kind = "validation_error"

@@ -357,11 +357,12 @@ def _units(generation: int) -> list[AdministrativeUnit]:
     )
 
 
-def _sectors(codes) -> dict:
-    """{code: Sector} for the sector slices (one query)."""
+def _sectors(codes=None) -> dict:
+    """{code: Sector} for the sector slices, all sectors when ``codes`` is None (one query)."""
     from enterprises.models import Sector
 
-    return {s.code: s for s in Sector.objects.filter(code__in=list(codes))}
+    sectors = Sector.objects.all() if codes is None else Sector.objects.filter(code__in=list(codes))
+    return {s.code: s for s in sectors}
 
 
 def _dimension_labels(dimension: str, keys, sectors: dict | None = None) -> dict:
@@ -402,17 +403,11 @@ def slice_names():
         if not dimension:
             return ""
         if dimension not in labels:
-            sectors = _sectors_all() if dimension == "sector" else None
+            sectors = _sectors() if dimension == "sector" else None
             labels[dimension] = _dimension_labels(dimension, (), sectors)
         return labels[dimension].get(slice_, slice_)
 
     return name
-
-
-def _sectors_all() -> dict:
-    from enterprises.models import Sector
-
-    return {s.code: s for s in Sector.objects.all()}
 
 
 def _current_language() -> str:
