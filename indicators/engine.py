@@ -110,24 +110,32 @@ def _years(cur, today: datetime.date) -> tuple[int, int]:
 _DENSE = ("units", "focal", "plans")
 
 
+def _run(cur, sql: str, params=None) -> None:
+    """Execute the statements of ``sql`` (separated by ``;`` at the end of a line) one by one, so
+    that each is timed on its own (``bench/rollup.py --profile``) and an error names its statement."""
+    for statement in sql.split(";\n"):
+        if statement.strip():
+            cur.execute(statement, params)
+
+
 def _fill(cur, *, units, today, progress, years=None):
     tz = settings.TIME_ZONE
     flow = [f for f in m.FAMILIES if f not in _DENSE]
     params = {"units": units, "today": today, "tz": tz, "y0": 0, "y1": 0}
     for family in flow:
         if family == "assessments":
-            cur.execute(m.assessment_grain(units is not None), params)
+            _run(cur, m.assessment_grain(units is not None), params)
         if family == "options":
-            cur.execute(m.option_grain(units is not None), params)
+            _run(cur, m.option_grain(units is not None), params)
         if m._SQL[family]:
-            cur.execute(m._SQL[family], params)
+            _run(cur, m._SQL[family], params)
         progress.step(family)
     y0, y1 = _years(cur, today)
     if years is not None and (y0, y1) != tuple(years):
         return None  # the span of years moved: the caller recomputes everything
     params |= {"y0": y0, "y1": y1}
     for family in _DENSE:
-        cur.execute(m._SQL[family], params)
+        _run(cur, m._SQL[family], params)
     progress.step("dense")
     return y0, y1
 
@@ -340,9 +348,10 @@ def _derive(cur, *, run_id, y0, y1, now, progress, family=None, layers=None) -> 
     """Derive the place values and write them: all of them (``layers`` None), or, in a refresh on
     top of ``layers``, those of the places ``family`` feeds that changed. Returns the rows written."""
     unit_metrics = [x for x in m.METRICS.values() if not x.national]
-    cur.execute(_MAP)
-    cur.execute(_TOUCHED, {"family": family or []})
-    cur.execute(
+    _run(cur, _MAP)
+    _run(cur, _TOUCHED, {"family": family or []})
+    _run(
+        cur,
         _UNIT_VALUES,
         {
             "metrics": [x.code for x in unit_metrics],
@@ -353,10 +362,10 @@ def _derive(cur, *, run_id, y0, y1, now, progress, family=None, layers=None) -> 
     )
     cur.execute(_TOTALS_UP)
     progress.step("units")
-    cur.execute(_SLICES_UP, {"y0": y0, "y1": y1, "all_places": layers is None})
+    _run(cur, _SLICES_UP, {"y0": y0, "y1": y1, "all_places": layers is None})
     cur.execute(_NATIONAL, {"national": list(m.NATIONAL_METRICS), "y0": y0, "y1": y1})
     cur.execute("ANALYZE rollup_pv")
-    cur.execute(_PLACE_UNITS)
+    _run(cur, _PLACE_UNITS)
     progress.step("places")
     cur.execute("DELETE FROM indicators_indicatorvalue WHERE run_id = %s", [run_id])
     if layers is None:
@@ -367,11 +376,9 @@ def _derive(cur, *, run_id, y0, y1, now, progress, family=None, layers=None) -> 
         # lookup of the places, not one index scan of every layer's rows per place (the planner
         # expects a place to match a row or two and picks the nested loop).
         cur.execute("SET LOCAL enable_nestloop = off")
-        for statement in _DIFF.split(";\n"):
-            if statement.strip():
-                cur.execute(statement, {"all_places": False, "layers": layers})
+        _run(cur, _DIFF, {"all_places": False, "layers": layers})
         cur.execute("SET LOCAL enable_nestloop = on")
-        cur.execute(_WRITE_CHANGED, {"run": run_id, "now": now})
+        _run(cur, _WRITE_CHANGED, {"run": run_id, "now": now})
         cur.execute("SELECT COUNT(*) FROM rollup_changed WHERE indicator_id IS NOT NULL")
         written = cur.fetchone()[0]
     progress.step("values")
