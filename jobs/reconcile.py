@@ -137,7 +137,16 @@ def _unclaim(target: str, object_ids, *, guard) -> None:
     )
 
 
-def _requeue(target: str, object_id: int, *, now, enqueue, give_up, outcome: Outcome) -> None:
+def _requeue(
+    target: str,
+    object_id: int,
+    *,
+    now,
+    enqueue,
+    give_up,
+    outcome: Outcome,
+    given_up_as: str = "marked failed",
+) -> None:
     guard = now - queued_after()
     count = claim(target, object_id, now=now, guard=guard)  # committed at once (autocommit)
     if count is None:
@@ -145,7 +154,7 @@ def _requeue(target: str, object_id: int, *, now, enqueue, give_up, outcome: Out
     if count > settings.SXSH_RECONCILE_MAX_REQUEUES:
         give_up()
         outcome.failed.append((target, object_id))
-        logger.error("reconciler: %s #%s abandoned %s times, marked failed", target, object_id, count - 1)
+        logger.error("reconciler: %s #%s abandoned %s times, %s", target, object_id, count - 1, given_up_as)
         return
     try:
         enqueue()
@@ -227,6 +236,7 @@ def _requeue_emails(*, now, outcome: Outcome) -> None:
                 pk=notification_id
             ).update(email_due=False),
             outcome=outcome,
+            given_up_as="given up: its email is owed no more (the notification stays in the portal)",
         )
     for start in range(0, len(claimed), EMAIL_BATCH):
         batch = claimed[start : start + EMAIL_BATCH]

@@ -215,3 +215,64 @@ def test_an_email_put_back_too_often_is_owed_no_more(users, settings, mailoutbox
     assert outcome.requeued == [] and outcome.failed == [("email", failing.pk)]
     assert not Notification.objects.get(pk=failing.pk).email_due and mailoutbox == []
     assert reconcile.reconcile(now=now + datetime.timedelta(minutes=30)).failed == []
+
+
+@pytest.fixture
+def refusing_broker(settings):
+    """The app's broker becomes a local port nothing listens on: every message is refused by a
+    real connection attempt (no retries), not by a stand-in. The app's connection pools are
+    dropped before and after, so neither this test nor the next one reuses a connection to the
+    other broker."""
+    import socket
+
+    from sxsh_portal.celery import app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    keys = ("broker_url", "task_publish_retry", "broker_connection_timeout", "tasks_in_process")
+    saved = {key: app.conf.get(key) for key in keys}
+
+    def drop_pools():
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._after_fork()  # forgets the connection and producer pools, as in a forked worker
+
+    drop_pools()
+    app.conf.update(
+        broker_url=f"redis://127.0.0.1:{port}/0",
+        task_publish_retry=False,
+        broker_connection_timeout=2,
+        tasks_in_process=False,
+    )
+    yield
+    drop_pools()
+    app.conf.update(saved)
+
+
+def test_a_batch_of_emails_the_broker_refuses_is_sent_by_the_next_pass(users, mailoutbox, refusing_broker):
+    """The broker refuses the batch: the pass fails loudly, and its claims are undone, so the next
+    pass (a minute later, well inside the guard that leaves work put back recently alone) sends
+    every email, once."""
+    from kombu.exceptions import OperationalError
+
+    from reporting.models import Notification
+    from sxsh_portal.celery import app
+    from tests.factories import UserFactory
+
+    now = timezone.now()
+    reader = UserFactory(email="doc@sct.danang.gov.vn", email_notifications=True)
+    owed = [_notification(reader, datetime.timedelta(minutes=20 + i), now=now) for i in range(3)]
+    with pytest.raises(OperationalError, match="refused"):
+        reconcile.reconcile(now=now)
+    assert mailoutbox == []
+    assert set(Requeue.objects.filter(target="email").values_list("object_id", "count")) == {
+        (n.pk, 0) for n in owed
+    }
+    app.conf.tasks_in_process = True  # the broker is back: tasks run as in every other test
+    outcome = reconcile.reconcile(now=now + datetime.timedelta(minutes=1))
+    assert sorted(outcome.requeued) == sorted(("email", n.pk) for n in owed)
+    assert sorted(m.subject for m in mailoutbox) == sorted(n.subject for n in owed)
+    assert all(n.emailed_at for n in Notification.objects.filter(pk__in=[n.pk for n in owed]))
+    assert reconcile.reconcile(now=now + datetime.timedelta(minutes=40)).requeued == []
+    assert len(mailoutbox) == 3
