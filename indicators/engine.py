@@ -416,20 +416,48 @@ def _work_schema(cur, run_id: int) -> tuple[str, str]:
     temporary table with parallel workers, so every statement over the grains would run on one
     core. Unlogged tables skip the WAL as temporary ones do. The schema is created and dropped in
     the run's transaction: a run that fails or is killed rolls it back with everything else, and
-    its name (run and backend) is its own, so no two runs ever share a table. Returns the schema
-    and the search path to restore."""
+    its name (run and backend) is its own, so no two runs ever share a table. Returns the schema."""
     cur.execute("SELECT pg_backend_pid(), current_setting('search_path')")
     pid, path = cur.fetchone()
     work = f"rollup_work_{int(run_id)}_{int(pid)}"
     cur.execute(f"CREATE SCHEMA {work}")
     cur.execute("SELECT set_config('search_path', %s, true)", [f"{work}, {path}"])
-    return work, path
+    return work
+
+
+# What a run sets for its transaction (SET LOCAL); a run inside a caller's transaction puts them
+# back as it found them before it returns (a failed run's savepoint rollback undoes them anyway).
+_RUN_SETTINGS = (
+    "synchronous_commit",
+    "work_mem",
+    "enable_mergejoin",
+    "enable_nestloop",
+    "jit",
+    "default_statistics_target",
+    "parallel_tuple_cost",
+    "search_path",
+)
+
+
+def _settings_now(cur) -> list[tuple[str, str]]:
+    cur.execute("SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name", [list(_RUN_SETTINGS)])
+    return cur.fetchall()
+
+
+def _put_back(cur, saved: list[tuple[str, str]] | None) -> None:
+    if saved:
+        cur.execute(
+            "SELECT set_config(name, value, true) FROM unnest(%s::text[], %s::text[]) AS s(name, value)",
+            [[name for name, _value in saved], [value for _name, value in saved]],
+        )
 
 
 def _execute(run: RollupRun, progress: Progress) -> RollupRun:
     today = timezone.localdate()
     scope_units = (run.scope or {}).get("units") or []
+    nested = connection.in_atomic_block  # inside a caller's transaction (tests, a shell)
     with transaction.atomic(), connection.cursor() as cur:
+        saved = _settings_now(cur) if nested else None
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         # Derived data, rebuilt from the records by any run: a crash before the WAL reaches the disk
         # loses at most this run (the previous one stays published), so the commit need not wait.
@@ -443,8 +471,9 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
         # keys; a sample of 3,000 rows tells that as well as the default 30,000 and costs a tenth.
         cur.execute("SET LOCAL default_statistics_target = 10")
         if RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.DONE).exists():
+            _put_back(cur, saved)
             return run  # a duplicate of this task finished it while this one waited for the lock
-        work, search_path = _work_schema(cur, run.pk)
+        work = _work_schema(cur, run.pk)
         published = PublishedRun.objects.select_related("run").filter(pk=1).first()
         years = None
         family = layers = None
@@ -504,8 +533,7 @@ def _execute(run: RollupRun, progress: Progress) -> RollupRun:
             pk=1, defaults={"run_id": run.pk, "layers": [*(layers or []), run.pk]}
         )
         cur.execute(f"DROP SCHEMA {work} CASCADE")
-        # the search path of a caller's transaction (a run inside another atomic block) is its own
-        cur.execute("SELECT set_config('search_path', %s, true)", [search_path])
+        _put_back(cur, saved)
     run.refresh_from_db()
     return run
 

@@ -340,6 +340,41 @@ def _work_schemas():
         return [r[0] for r in cur.fetchall()]
 
 
+def _run_settings():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name", [list(engine._RUN_SETTINGS)]
+        )
+        return dict(cur.fetchall())
+
+
+def test_a_run_inside_a_callers_transaction_leaves_its_settings_as_they_were(monkeypatch):
+    """The test's own transaction is the caller's: after a full run, a refresh, a duplicate of a
+    finished run and a failed run, work_mem, the planner switches, synchronous_commit and the
+    search path are what they were before (the run sets them for itself with SET LOCAL)."""
+    from tests.factories import unit
+
+    make_records(23, enterprises=3, assessments=6, options=6)
+    before = _run_settings()
+    assert before["work_mem"] != "256MB" and before["enable_mergejoin"] == "on"
+    run = full_run()
+    assert _run_settings() == before
+    full_run(units=[unit("48").pk])
+    assert _run_settings() == before
+    engine.execute(run.pk)  # done already: returns at once
+    assert _run_settings() == before
+
+    def broken(cur, **kwargs):
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(engine, "_derive", broken)
+    with pytest.raises(RuntimeError):
+        engine.execute(RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL).pk)
+    assert _run_settings() == before
+
+
 def test_work_tables_are_gone_after_a_run_and_after_a_failed_run(monkeypatch):
     """The work tables are ordinary UNLOGGED tables (parallel workers may read them) in a schema
     of the run: it is dropped before the commit, and a run that fails rolls it back."""
