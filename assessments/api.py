@@ -214,12 +214,12 @@ def _without(body, paths) -> bool:
     return True
 
 
-def _every_error(body, field_errors) -> dict:
+def _every_error(body, field_errors, *, by) -> dict:
     """Errors of fields that cannot be read (a type, a choice, a missing field) stop the serializer
     before the business rules. So that a broken submission is answered with every error at once,
-    the rules that need nothing but the submission's own values also run on what could be read:
-    the body without the fields in error, read as a partial one. A rule's error at a path already
-    in error, or about a field removed, is left out."""
+    the rules that need nothing but the submission's own values and the register also run on what
+    could be read: the body without the fields in error, read as a partial one. A rule's error at a
+    path already in error, or about a field removed, is left out."""
     import copy
 
     flat: dict = {}
@@ -234,13 +234,13 @@ def _every_error(body, field_errors) -> dict:
     data = dict(partial.validated_data)
     ref = dict(data.pop("enterprise", None) or {})
     children = {name: [dict(row) for row in data.pop(name, None) or []] for name in CHILDREN}
-    for path, messages in services.rule_errors(data, ref, **children).items():
+    for path, messages in services.rule_errors(data, ref, **children, by=by).items():
         if not any(path == p or path.startswith(p + ".") or p.startswith(path + ".") for p in flat):
             flat[path] = messages
     return flat
 
 
-def _every_batch_error(body, errors) -> dict:
+def _every_batch_error(body, errors, *, by) -> dict:
     """``_every_error`` for each item of a batch, its paths under ``items.<n>``: the items whose
     fields could all be read get their rule errors in the same answer too."""
     item_errors = errors.get("items") if isinstance(errors, dict) else None
@@ -253,7 +253,7 @@ def _every_batch_error(body, errors) -> dict:
         return errors
     flat = {}
     for index, item in enumerate(bodies):
-        for path, messages in _every_error(item, item_errors.get(index) or {}).items():
+        for path, messages in _every_error(item, item_errors.get(index) or {}, by=by).items():
             flat[f"items.{index}.{path}"] = messages
     return flat or errors
 
@@ -372,7 +372,7 @@ class AssessmentViewSet(
     def create(self, request, *args, **kwargs):
         serializer = AssessmentWriteSerializer(data=request.data)
         if not serializer.is_valid():
-            raise serializers.ValidationError(_every_error(request.data, serializer.errors))
+            raise serializers.ValidationError(_every_error(request.data, serializer.errors, by=request.user))
         data = dict(serializer.validated_data)
         user = request.user
         existing = self._existing_pk(data["external_id"])
@@ -407,7 +407,9 @@ class AssessmentViewSet(
         ``external_id`` the centre already used answers 409 for each such item."""
         serializer = BatchSerializer(data=request.data)
         if not serializer.is_valid():
-            raise serializers.ValidationError(_every_batch_error(request.data, serializer.errors))
+            raise serializers.ValidationError(
+                _every_batch_error(request.data, serializer.errors, by=request.user)
+            )
         items = [dict(item) for item in serializer.validated_data["items"]]
         try:
             with transaction.atomic(), self._audit():

@@ -179,10 +179,12 @@ def collect_errors(data, baseline, waste_streams, options) -> dict:
     return errors
 
 
-def rule_errors(data: dict, enterprise_ref: dict, baseline, waste_streams, options) -> dict:
-    """The business-rule errors of a submission that read nothing but its own values (dates,
-    amounts, option numbers, the tax code's check digit), keyed by field path; for answering them
-    together with the errors of fields that could not be read at all."""
+def rule_errors(data: dict, enterprise_ref: dict, baseline, waste_streams, options, *, by) -> dict:
+    """The business-rule errors of a submission that read no more than its own values and the
+    register (dates, amounts, option numbers, the tax code's check digit, and for an enterprise not
+    yet registered its name, unit and sector), keyed by field path; for answering them together
+    with the errors of fields that could not be read at all. Writes nothing."""
+    from enterprises.services import registration_errors
     from enterprises.taxcode import clean_tax_code
 
     errors = collect_errors(data, list(baseline), list(waste_streams), list(options))
@@ -191,6 +193,15 @@ def rule_errors(data: dict, enterprise_ref: dict, baseline, waste_streams, optio
             clean_tax_code(enterprise_ref["tax_code"])
         except ValidationError as exc:
             errors["enterprise.tax_code"] = exc.messages
+        errors.update(
+            registration_errors(
+                by=by,
+                tax_code=enterprise_ref["tax_code"],
+                name=enterprise_ref.get("name", ""),
+                unit_code=enterprise_ref.get("unit", ""),
+                sector_code=enterprise_ref.get("sector", ""),
+            )
+        )
     return errors
 
 

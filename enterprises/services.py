@@ -95,8 +95,29 @@ def find_or_create_for_assessment(
     )
 
 
-@transaction.atomic
-def _register_for_assessment(*, by, compact: str, name: str, unit_code: str, sector_code: str) -> Enterprise:
+def registration_errors(
+    *, by, tax_code: str, name: str = "", unit_code: str = "", sector_code: str = ""
+) -> dict:
+    """What would stop ``find_or_create_for_assessment`` registering the enterprise a submission
+    names, without registering it: nothing when the tax code is unreadable (its own error says so)
+    or already registered; otherwise the errors about its name, unit and sector, keyed by path."""
+    from enterprises.selectors import enterprise_by_tax_code
+    from enterprises.taxcode import clean_tax_code
+
+    try:
+        compact = clean_tax_code(tax_code)
+    except ValidationError:
+        return {}
+    if enterprise_by_tax_code(compact) is not None:
+        return {}
+    errors, _unit, _sector = _registration_checks(
+        by=by, name=name, unit_code=unit_code, sector_code=sector_code
+    )
+    return errors
+
+
+def _registration_checks(*, by, name: str, unit_code: str, sector_code: str):
+    """(errors keyed by path, the unit, the sector) of a new enterprise's registration."""
     from enterprises.models import Sector
     from provinces.models import AdministrativeUnit
 
@@ -120,12 +141,18 @@ def _register_for_assessment(*, by, compact: str, name: str, unit_code: str, sec
                 "already in the register (look one up with /api/v1/enterprises/?tax_code=)."
             )
         ]
+    if unit is not None and by.is_province_officer and unit.pk != by.unit_id:
+        errors["enterprise.unit"] = [_("You may only record enterprises of your own province.")]
+    return errors, unit, sector
+
+
+@transaction.atomic
+def _register_for_assessment(*, by, compact: str, name: str, unit_code: str, sector_code: str) -> Enterprise:
+    errors, unit, sector = _registration_checks(
+        by=by, name=name, unit_code=unit_code, sector_code=sector_code
+    )
     if errors:
         raise ValidationError(errors)
-    if by.is_province_officer and unit.pk != by.unit_id:
-        raise ValidationError(
-            {"enterprise.unit": [_("You may only record enterprises of your own province.")]}
-        )
     enterprise = Enterprise(tax_code=compact, name=normalise_text(name), unit=unit, sector=sector)
     # The tax code was just looked up; its uniqueness is left to the insert, so that a concurrent
     # submission registering the same new enterprise first makes this one use it, not fail.

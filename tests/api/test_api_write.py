@@ -363,3 +363,30 @@ def test_rule_errors_about_a_field_in_error_are_not_repeated(key_for, centre):
     response = post(key_for(centre), body)
     attrs = sorted(e["attr"] for e in response.json()["errors"])
     assert attrs == ["options[0].investment_vnd", "options[0].status"], response.json()
+
+
+def test_a_broken_submission_also_gets_the_register_errors_of_a_new_enterprise(key_for, centre):
+    """An enterprise not yet registered, named with an unknown province and sector, in a body with
+    a field that cannot be read: the unit and sector errors come in the same answer (they need the
+    register, not a readable body); nothing is registered."""
+    body = payload()
+    body["enterprise"].update(unit="99", sector="00", name="")
+    body["options"][0]["category"] = "magic"
+    response = post(key_for(centre), body)
+    assert response.status_code == 400
+    errors = {e["attr"]: e["detail"] for e in response.json()["errors"]}
+    assert set(errors) == {
+        "options[0].category",
+        "enterprise.name",
+        "enterprise.unit",
+        "enterprise.sector",
+    }, response.json()
+    assert "34" in errors["enterprise.unit"] and "VSIC" in errors["enterprise.sector"]
+    assert not Enterprise.objects.filter(tax_code="0100233488").exists() and Assessment.objects.count() == 0
+    # A registered enterprise is found by its tax code: its unit and sector are not asked for.
+    registered = EnterpriseFactory(tax_code="0100233488")
+    known = payload(registered)
+    known["enterprise"] = {"tax_code": registered.tax_code}
+    known["options"][0]["category"] = "magic"
+    again = post(key_for(centre), known)
+    assert {e["attr"] for e in again.json()["errors"]} == {"options[0].category"}, again.json()
