@@ -220,9 +220,9 @@ def test_an_email_put_back_too_often_is_owed_no_more(users, settings, mailoutbox
 @pytest.fixture
 def refusing_broker(settings):
     """The app's broker becomes a local port nothing listens on: every message is refused by a
-    real connection attempt (no retries), not by a stand-in. The app's connection pools are
-    dropped before and after, so neither this test nor the next one reuses a connection to the
-    other broker."""
+    real connection attempt (no retries), not by a stand-in. The app forgets its pools before and
+    after, so that each phase takes the pools of its own broker (kombu keeps one per broker URL;
+    they are not closed: the real broker's serve the next tests)."""
     import socket
 
     from sxsh_portal.celery import app
@@ -234,9 +234,8 @@ def refusing_broker(settings):
     saved = {key: app.conf.get(key) for key in keys}
 
     def drop_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._after_fork()  # forgets the connection and producer pools, as in a forked worker
+        app._pool = None
+        app.amqp._producer_pool = None
 
     drop_pools()
     app.conf.update(
