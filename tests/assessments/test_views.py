@@ -246,3 +246,20 @@ def test_enterprise_page_derives_applying_cp_and_shows_its_history(
     assert client.post(f"/enterprises/{enterprise.pk}/edit/", data).status_code == 302
     history = client.get(enterprise.get_absolute_url()).context["history"]
     assert any(e.who == users["province"].username and "name" in (e.pgh_diff or {}) for e in history)
+
+
+def test_detail_page_of_a_record_whose_submitter_and_reviewer_are_unknown(client_for, users, make_assessment):
+    """Records loaded without the accounts that submitted and reviewed them (imported history, an
+    account deleted since): the page shows when, and no one, instead of failing."""
+    assessment = make_assessment()
+    services.submit_assessment(by=users["centre"], assessment=assessment)
+    client_for("ministry").post(reverse("assessments:action", args=[assessment.pk, "accept"]))
+    Assessment.objects.filter(pk=assessment.pk).update(submitted_by=None, reviewed_by=None)
+    assessment.refresh_from_db()
+    assert assessment.submitted_at and assessment.reviewed_at
+    for role in ("ministry", "centre", "province"):
+        response = client_for(role).get(f"/assessments/{assessment.pk}/")
+        assert response.status_code == 200, role
+    html = response.content.decode()
+    assert html.count(assessment.submitted_at.astimezone().strftime("/%Y")) >= 2  # submitted, reviewed
+    assert "None" not in html
