@@ -207,17 +207,29 @@ WHERE {_UNITS.format(col="u.id")}
 """
 )
 
-# A unit counts from the year it issued its first plan for the period (plans stay issued).
+# A unit in force on the day counts from the year the first plan for the period was issued by it
+# or by a unit it succeeded (plans stay issued; a province made of merged ones carries their plans,
+# once): a unit of the 34 whose predecessors each issued one is one unit with a plan, not several,
+# and a unit no longer in force counts no more.
 _SQL["plans"] = (
     _INSERT
     + f"""
-SELECT 'units_with_plan_' || replace(p.period, '-', '_'), p.unit_id, y.year, '', '', 1, 1
-FROM (
-    SELECT unit_id, period, MIN(EXTRACT(YEAR FROM issued_on)::int) AS first_year
-    FROM provinces_plan WHERE {_UNITS.format(col="unit_id")}
-    GROUP BY unit_id, period
-) p
+SELECT 'units_with_plan_' || replace(p.period, '-', '_'), u.id, y.year, '', '', 1, 1
+FROM provinces_administrativeunit u
+JOIN (
+    SELECT x.unit_id, pl.period, MIN(EXTRACT(YEAR FROM pl.issued_on)::int) AS first_year
+    FROM provinces_plan pl
+    JOIN (
+        SELECT id AS unit_id, id AS issuer FROM provinces_administrativeunit
+        UNION ALL
+        SELECT successor_id, id FROM provinces_administrativeunit WHERE successor_id IS NOT NULL
+    ) x ON x.issuer = pl.unit_id
+    GROUP BY 1, 2
+) p ON p.unit_id = u.id
 JOIN generate_series(%(y0)s::int, %(y1)s::int) AS y(year) ON y.year >= p.first_year
+WHERE {_UNITS.format(col="u.id")}
+  AND (u.valid_from IS NULL OR u.valid_from <= {_DAY})
+  AND (u.valid_to IS NULL OR u.valid_to >= {_DAY})
 """
 )
 

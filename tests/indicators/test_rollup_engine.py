@@ -130,6 +130,59 @@ def test_national_is_the_sum_of_its_units_in_both_views(seed):
         transaction.set_rollback(True)
 
 
+def test_a_merged_province_is_one_unit_with_a_plan():
+    """After 1 July 2025 a unit of the 34 whose predecessors issued plans for 2021–2025 (and which
+    issued its own) is one unit with a plan, not three, and one that issued none carries its
+    predecessor's; before the reform the predecessors are units of the 63, each with its plan. The
+    national figure is the same in both views."""
+    import datetime
+
+    from provinces.models import Plan
+    from tests.factories import unit
+    from tests.indicators.rollup_data import ensure_catalogue
+
+    ensure_catalogue()
+    danang, old_danang, quang_nam = unit("48"), unit("48", 63), unit("49", 63)
+    hanoi, old_hanoi = unit("01"), unit("01", 63)
+    for issuer, issued in (
+        (old_danang, datetime.date(2021, 3, 1)),
+        (quang_nam, datetime.date(2022, 5, 1)),
+        (danang, datetime.date(2025, 9, 1)),
+        (old_hanoi, datetime.date(2023, 1, 10)),
+    ):
+        Plan.objects.create(
+            unit=issuer,
+            number=f"{issuer.pk}/KH",
+            issued_on=issued,
+            issuer="UBND",
+            title="KH",
+            period="2021-2025",
+        )
+    full_run()
+
+    def value(generation, level, year, place=None):
+        return (
+            IndicatorValue.objects.published()
+            .get(
+                indicator__code="units_with_plan_2021_2025",
+                year=year,
+                cumulative=False,
+                generation=generation,
+                level=level,
+                unit=place,
+                dimension="",
+            )
+            .value
+        )
+
+    assert value(34, "unit", 2025, danang) == value(34, "unit", 2026, danang) == 1
+    assert value(34, "unit", 2024, danang) == 2  # Đà Nẵng and Quảng Nam, both in force
+    assert value(34, "unit", 2025, hanoi) == 1  # its predecessor's plan
+    assert value(63, "unit", 2025, old_danang) == 1 and value(63, "unit", 2025, quang_nam) == 0
+    for year, expected in ((2021, 1), (2022, 2), (2024, 3), (2025, 2), (2026, 2)):
+        assert value(34, "nation", year) == value(63, "nation", year) == expected, year
+
+
 def test_sandbox_drafts_and_returned_never_count():
     make_records(7, enterprises=6, assessments=10, options=10)
     full_run()
