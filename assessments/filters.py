@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -27,10 +28,35 @@ class AssessmentFilter(django_filters.FilterSet):
     funding_level = django_filters.ChoiceFilter(label=_("Funding level"), choices=FundingLevel.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Assessment.Status.choices)
     q = django_filters.CharFilter(label=_("Enterprise or tax code"), method="filter_q")
+    # The records behind an indicator's value (the dashboards' links, ``indicators.drilldown``):
+    # the indicator and the value's key; hidden fields, so that the form keeps them.
+    indicator = django_filters.CharFilter(method="filter_indicator", widget=forms.HiddenInput)
+    cumulative = django_filters.BooleanFilter(method="_part_of_indicator", widget=forms.HiddenInput)
+    generation = django_filters.NumberFilter(method="_part_of_indicator", widget=forms.HiddenInput)
+    place = django_filters.NumberFilter(method="_part_of_indicator", widget=forms.HiddenInput)
+    region = django_filters.NumberFilter(method="_part_of_indicator", widget=forms.HiddenInput)
+    dimension = django_filters.CharFilter(method="_part_of_indicator", widget=forms.HiddenInput)
+    slice = django_filters.CharFilter(method="_part_of_indicator", widget=forms.HiddenInput)
 
     class Meta:
         model = Assessment
-        fields = ["kind", "unit", "centre", "year", "sector", "funding_level", "status", "q"]
+        fields = [
+            "kind",
+            "unit",
+            "centre",
+            "year",
+            "sector",
+            "funding_level",
+            "status",
+            "q",
+            "indicator",
+            "cumulative",
+            "generation",
+            "place",
+            "region",
+            "dimension",
+            "slice",
+        ]
 
     @property
     def form(self):
@@ -45,7 +71,29 @@ class AssessmentFilter(django_filters.FilterSet):
         return form
 
     def filter_year(self, queryset, name, value):
+        if self.form.cleaned_data.get("indicator"):
+            return queryset  # the indicator's own year (filter_indicator)
         return queryset.filter(start_date__year=int(value))
+
+    def _part_of_indicator(self, queryset, name, value):
+        return queryset  # read by filter_indicator
+
+    def filter_indicator(self, queryset, name, value):
+        from indicators.drilldown import records_behind
+
+        data = self.form.cleaned_data
+        year = data.get("year")
+        return records_behind(
+            queryset,
+            indicator_code=value,
+            year=int(year) if year is not None else None,
+            cumulative=bool(data.get("cumulative")),
+            generation=int(data["generation"]) if data.get("generation") is not None else None,
+            place_pk=int(data["place"]) if data.get("place") is not None else None,
+            region_pk=int(data["region"]) if data.get("region") is not None else None,
+            dimension=data.get("dimension") or "",
+            value=data.get("slice") or "",
+        )
 
     def filter_q(self, queryset, name, value):
         from enterprises.models import Enterprise

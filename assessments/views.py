@@ -32,6 +32,11 @@ class AssessmentListView(LoginRequiredMixin, View):
         scoped = selectors.assessments_for(request.user)
         filterset = AssessmentFilter(request.GET, queryset=scoped, request=request)
         queryset = filterset.qs if filterset.is_valid() else scoped.none()
+        behind = None  # the records behind an indicator's value (a dashboard's link)
+        if filterset.is_valid() and filterset.form.cleaned_data.get("indicator"):
+            from indicators.drilldown import describe_value
+
+            behind = describe_value(filterset.form.cleaned_data)
         page = keyset_paginate(
             queryset, ordering=selectors.LIST_ORDERING, params=request.GET, page_size=PAGE_SIZE
         )
@@ -44,6 +49,7 @@ class AssessmentListView(LoginRequiredMixin, View):
             "assessments/assessment_list.html",
             {
                 "filter": filterset,
+                "behind": behind,
                 "page": page,
                 "totals": selectors.totals_of(queryset),
                 "base_query": query.urlencode(),

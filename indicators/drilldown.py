@@ -35,8 +35,15 @@ CP_METRICS = {
     "units",
 }
 REPORT_METRICS = {"reports_submitted", "reports_on_time", "reports_expected"}
-# Disaggregations the assessment list can filter on (its filter names).
-ASSESSMENT_DIMENSION_FILTERS = {"funding_level": "funding_level", "assessment_kind": "kind"}
+OPTION_METRICS = {
+    "enterprises_applying_cp",
+    "options_implemented",
+    "savings_vnd",
+    "savings_electricity_kwh",
+    "savings_energy_toe",
+    "savings_water_m3",
+    "savings_co2e_tonnes",
+}
 
 
 def _url(name: str, params: dict | None = None, args=None) -> str:
@@ -45,34 +52,33 @@ def _url(name: str, params: dict | None = None, args=None) -> str:
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def _current_unit(unit):
-    """The unit of the 34 the assessment list filters by (enterprises sit on current units)."""
-    if unit is None or unit.generation == 34:
-        return unit
-    return unit.successor
-
-
 def records_url(
     indicator: Indicator,
     *,
     year: int | None,
     unit=None,
+    cumulative: bool = False,
+    generation: int | None = None,
+    region_pk: int | None = None,
     dimension: str = "",
     dimension_value: str = "",
-    sector_pk: int | None = None,
 ) -> str | None:
-    """The list page of the records behind ``indicator``'s value in ``year`` (for ``unit``, or the
-    whole country), or None when no list holds them (survey figures). No query."""
+    """The list page of the records behind ``indicator``'s value in ``year`` (cumulative to it or
+    not; for ``unit``, a region of ``generation``, or the whole country; a slice), or None when no
+    list holds them (survey figures). The assessment list selects them as the rollup counts them
+    (``records_behind``). No query."""
     metric = indicator.metric
     if metric in ASSESSMENT_METRICS:
-        params = {"year": year, **ASSESSMENT_METRICS[metric]}
-        current = _current_unit(unit)
-        if current is not None:
-            params["unit"] = current.pk
-        if dimension in ASSESSMENT_DIMENSION_FILTERS:
-            params[ASSESSMENT_DIMENSION_FILTERS[dimension]] = dimension_value
-        elif dimension == "sector" and sector_pk is not None:
-            params["sector"] = sector_pk  # the list filters by the sector's id, not its code
+        params = {
+            "indicator": indicator.code,
+            "year": year,
+            "cumulative": 1 if cumulative else None,
+            "generation": unit.generation if unit is not None else generation,
+            "place": unit.pk if unit is not None else None,
+            "region": region_pk if unit is None else None,
+            "dimension": dimension or None,
+            "slice": dimension_value if dimension else None,
+        }
         return _url("assessments:list", params)
     if metric in EVENT_METRICS:
         return _url("activities:event_list", {"year": year, "unit": unit.pk if unit is not None else None})
@@ -108,9 +114,144 @@ def region_dashboard_url(region, *, indicator=None, year=None, generation=None, 
     return _url("indicators:region_dashboard", params, args=[region.key])
 
 
-# From a record to its indicators -----------------------------------------------------------------
+# From a value to its records ----------------------------------------------------------------------
 
 COUNTED_STATUSES = ("submitted", "accepted")
+
+
+def records_behind(
+    queryset,
+    *,
+    indicator_code: str,
+    year: int | None,
+    cumulative: bool = False,
+    generation: int | None = None,
+    place_pk: int | None = None,
+    region_pk: int | None = None,
+    dimension: str = "",
+    value: str = "",
+):
+    """The assessments of ``queryset`` that make up a value, selected as the rollup counts them
+    (``indicators.metrics``): real, submitted or accepted; the year of the metric's own date (the
+    start of the assessment; the demonstration; the implementation of an option, else the start)
+    equal to ``year`` or, cumulatively, up to it; the enterprises of the units the place's figures
+    count (a unit of the 34 with its predecessors; a unit of the 63 with what was recorded on its
+    successor when it is the seat; a region's units of its generation); the slice. Nothing for an
+    indicator no assessment list holds. Two queries (the indicator, the units)."""
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import Coalesce, ExtractYear
+
+    from assessments.models import CPOption
+
+    from .metrics import NO_CENTRE, SIZE_UNKNOWN
+
+    indicator = Indicator.objects.filter(code=indicator_code).only("metric").first()
+    if indicator is None or indicator.metric not in ASSESSMENT_METRICS:
+        return queryset.none()
+    metric = indicator.metric
+    lookup = "lte" if cumulative else "exact"
+    qs = queryset.filter(is_sandbox=False, status__in=COUNTED_STATUSES)
+    if metric in OPTION_METRICS:
+        options = CPOption.objects.filter(assessment=OuterRef("pk"), status="implemented")
+        if year is not None:
+            options = options.annotate(
+                counted_year=ExtractYear(Coalesce("implemented_on", OuterRef("start_date")))
+            ).filter(**{f"counted_year__{lookup}": year})
+        qs = qs.filter(Exists(options))
+    elif metric == "demonstration_models":
+        qs = qs.filter(demonstration_model=True)
+        if year is not None:
+            qs = qs.annotate(counted_year=ExtractYear(Coalesce("demonstration_date", "start_date"))).filter(
+                **{f"counted_year__{lookup}": year}
+            )
+    else:
+        qs = qs.filter(**ASSESSMENT_METRICS[metric])
+        if year is not None:
+            qs = qs.filter(**{f"start_date__year__{lookup}": year})
+    if place_pk is not None or (region_pk is not None and generation is not None):
+        qs = qs.filter(
+            enterprise__unit__in=_units_feeding(generation, place_pk=place_pk, region_pk=region_pk)
+        )
+    if dimension == "sector":
+        qs = qs.filter(enterprise__sector__code=value)
+    elif dimension == "size":
+        qs = qs.filter(enterprise__size="" if value == SIZE_UNKNOWN else value)
+    elif dimension == "funding_level":
+        qs = qs.filter(funding_level=value)
+    elif dimension == "assessment_kind":
+        qs = qs.filter(kind=value)
+    elif dimension == "centre_kind":
+        qs = qs.filter(centre__isnull=True) if value == NO_CENTRE else qs.filter(centre__kind=value)
+    return qs
+
+
+def describe_value(data: dict) -> dict | None:
+    """What the assessment list shows when it lists the records behind a value (the filters
+    ``records_behind`` reads, cleaned): the indicator, the year, the place and the slice, as words
+    in the active language. None for an unknown indicator. At most three queries."""
+    from provinces.models import AdministrativeUnit, Region
+
+    from .selectors import _dimension_labels, _sectors, dimension_label
+
+    indicator = Indicator.objects.filter(code=data.get("indicator") or "").first()
+    if indicator is None:
+        return None
+    place = None
+    if data.get("place") is not None:
+        place = AdministrativeUnit.objects.filter(pk=int(data["place"])).first()
+    elif data.get("region") is not None:
+        place = Region.objects.filter(pk=int(data["region"])).first()
+    dimension, value = data.get("dimension") or "", data.get("slice") or ""
+    labels = _dimension_labels(dimension, [value], _sectors([value]) if dimension == "sector" else None)
+    return {
+        "indicator": indicator,
+        "year": data.get("year"),
+        "cumulative": bool(data.get("cumulative")),
+        "generation": data.get("generation")
+        or (place.generation if isinstance(place, AdministrativeUnit) else None),
+        "place": place,
+        "dimension": dimension_label(dimension) if dimension else "",
+        "slice": labels.get(value, value) if dimension else "",
+        "through_options": indicator.metric in OPTION_METRICS,
+    }
+
+
+def _units_feeding(generation: int | None, *, place_pk: int | None, region_pk: int | None) -> list[int]:
+    """Ids of the units whose records count in a place's figures, mapped as the rollup maps them
+    (``indicators.engine``): in the 34 view a unit of the 63 goes to its successor; in the 63 view
+    a unit of the 34 goes to its seat (the predecessor whose code it kept, else the first by code).
+    The place is a unit (its own generation is the view) or a region of ``generation``. One query."""
+    from provinces.models import AdministrativeUnit
+
+    units = list(AdministrativeUnit.objects.only("id", "generation", "code", "successor_id", "region_id"))
+    by_pk = {u.pk: u for u in units}
+    if place_pk is not None:
+        place = by_pk.get(place_pk)
+        if place is None:
+            return []
+        generation = place.generation
+    predecessors: dict[int, list] = {}
+    for u in sorted(units, key=lambda u: u.code):
+        if u.successor_id:
+            predecessors.setdefault(u.successor_id, []).append(u)
+
+    def place_of(u):
+        if u.generation == generation:
+            return u
+        if generation == 34:
+            return by_pk.get(u.successor_id)
+        olds = predecessors.get(u.pk, [])
+        return next((o for o in olds if o.code == u.code), olds[0] if olds else None)
+
+    return [
+        u.pk
+        for u in units
+        if (p := place_of(u)) is not None
+        and (p.pk == place_pk if place_pk is not None else p.region_id == region_pk)
+    ]
+
+
+# From a record to its indicators -----------------------------------------------------------------
 
 
 def indicators_counting(assessment, options) -> list[dict]:

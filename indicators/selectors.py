@@ -542,11 +542,10 @@ def dashboard_data(
                     "url": drilldown.records_url(
                         indicator,
                         year=year,
+                        cumulative=cumulative,
+                        generation=generation,
                         dimension=dimension,
                         dimension_value=r["dimension_value"],
-                        sector_pk=sectors[r["dimension_value"]].pk
-                        if r["dimension_value"] in sectors
-                        else None,
                     ),
                 }
                 for r in slices
@@ -566,7 +565,7 @@ def dashboard_data(
         "national": {
             "value": as_number(national["value"]) if national else None,
             "provenance": provenance(national, expected=expected),
-            "url": drilldown.records_url(indicator, year=year),
+            "url": drilldown.records_url(indicator, year=year, cumulative=cumulative, generation=generation),
         },
         "region": (
             {
@@ -574,19 +573,31 @@ def dashboard_data(
                 "name": str(region),
                 "value": as_number(region_row["value"]) if region_row else None,
                 "provenance": provenance(region_row, expected=units_per_region.get(region.pk, 0)),
+                "url": drilldown.records_url(
+                    indicator, year=year, cumulative=cumulative, generation=generation, region_pk=region.pk
+                ),
             }
             if region is not None
             else None
         ),
         "trend": {
             "rows": [{"year": r["year"], "value": as_number(r["value"])} for r in trend_rows],
-            "provenance": provenance(trend_rows[-1], expected=expected) if trend_rows else None,
+            # the chart's line says where the selected year's figure comes from, as every chart does
+            "provenance": provenance(
+                next((r for r in trend_rows if r["year"] == year), trend_rows[-1]), expected=expected
+            )
+            if trend_rows
+            else None,
         },
         "map": {
             "columns": columns,
             "rows": grid_rows,
             "tiles": tiles,
-            "provenance": collective_provenance(unit_rows.values(), expected=expected),
+            # the region page's map is the region's units: its line counts them, not the nation's
+            "provenance": collective_provenance(
+                [unit_rows.get(t["id"]) for t in tiles],
+                expected=len(tiles) if region is not None else expected,
+            ),
         },
         "ranking": [
             {"rank": t["rank"], "code": t["code"], "name": t["name"], "value": t["value"], "url": t["url"]}
@@ -719,7 +730,7 @@ def unit_dashboard(
                 nation=nation["value"] if nation else None,
                 history=history,
                 provenance=provenance(own, expected=1),
-                records_url=drilldown.records_url(indicator, year=year, unit=unit),
+                records_url=drilldown.records_url(indicator, year=year, unit=unit, cumulative=cumulative),
             )
         )
     return {"unit": unit, "year": year, "years": years, "cumulative": cumulative, "rows": result}

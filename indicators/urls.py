@@ -9,6 +9,7 @@ urlpatterns = [
     path("dashboard/export/<slug:chart>.xlsx", views.chart_export, name="chart_export"),
     path("dashboard/workbook/", views.national_workbook, name="workbook"),
     path("dashboard/region/<slug:key>/", views.region_dashboard, name="region_dashboard"),
+    path("dashboard/region/<slug:key>/export.xlsx", views.region_export, name="region_export"),
     path("dashboard/unit/", views.unit_dashboard_home, name="unit_dashboard_home"),
     path("dashboard/unit/<int:generation>/<str:code>/", views.unit_dashboard, name="unit_dashboard"),
     path(

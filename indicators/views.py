@@ -193,6 +193,20 @@ def region_dashboard(request, key):
     return render(request, "indicators/region_dashboard.html", context)
 
 
+@login_required
+@require_GET
+def region_export(request, key):
+    """The region page's table of units as an Excel file (with its provenance)."""
+    _require_ministry(request.user)
+    region = get_object_or_404(Region, key=key)
+    data = _national(request, region=region)["data"]
+    if data is None:
+        raise Http404
+    return _xlsx_response(
+        exports.chart_sheets("map", data=data), exports.chart_filename("map", data, timezone.localdate())
+    )
+
+
 # The provincial dashboard ------------------------------------------------------------------------
 
 

@@ -194,11 +194,11 @@ def test_breakdowns_link_to_the_filtered_assessment_list(picture):
     data = selectors.dashboard_data(ministry, indicator=picture["quick"], generation=34, year=2017)
     funding = data["breakdowns"]["funding_level"]["rows"]
     assert [r["key"] for r in funding] == ["local", "central"]
-    assert "funding_level=local" in funding[0]["url"] and "kind=quick" in funding[0]["url"]
+    url = funding[0]["url"]
+    assert "indicator=quick-assessments" in url and "dimension=funding_level&slice=local" in url
+    assert "generation=34" in url and "year=2017" in url
     sector_13 = next(r for r in data["breakdowns"]["sector"]["rows"] if r["key"] == "13")
-    from enterprises.models import Sector
-
-    assert f"sector={Sector.objects.get(code='13').pk}" in sector_13["url"]
+    assert "dimension=sector&slice=13" in sector_13["url"]
     assert sector_13["label"].startswith("13 · ")
 
 
@@ -401,7 +401,10 @@ def test_drill_down_from_nation_to_region_to_unit_to_records(picture, client_for
     row = next(r for r in unit_page.context["page"]["rows"] if r.indicator.code == "quick-assessments")
     assert row.value == old_unit_values(2017)["01"]
     hanoi_34 = AdministrativeUnit.objects.get(generation=34, code="01")
-    assert row.records_url == f"/assessments/?year=2017&kind=quick&unit={hanoi_34.pk}"
+    assert (
+        row.records_url
+        == f"/assessments/?indicator=quick-assessments&year=2017&generation=63&place={hanoi_63.pk}"
+    )
     assert client.get(row.records_url).status_code == 200
     assert hanoi_63.pk != hanoi_34.pk
 

@@ -1,0 +1,143 @@
+"""From a published value to the records that make it up: the assessment list (and its export, the
+same filter set) selects exactly what the rollup counted, in both views, for units, regions and the
+nation, by year and cumulatively, by slice."""
+
+from decimal import Decimal
+
+import pytest
+from django.http import QueryDict
+
+from assessments.filters import AssessmentFilter
+from assessments.models import Assessment, CPOption
+from indicators import drilldown, engine
+from indicators.models import Indicator, IndicatorValue, RollupRun
+from tests.indicators.rollup_data import make_records
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rolled_up():
+    make_records(41, enterprises=30, assessments=90, options=160)
+    engine.execute(RollupRun.objects.create(trigger=RollupRun.Trigger.MANUAL).pk)
+
+
+def _listed(url: str):
+    """The assessments the list page (and its export) shows for ``url``'s filters."""
+    filterset = AssessmentFilter(QueryDict(url.split("?", 1)[1]), queryset=Assessment.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    return filterset.qs
+
+
+def _implemented_in(listed, value, *, year, cumulative):
+    """Implemented options of the listed assessments counted in ``year`` (or up to it)."""
+    total = Decimal(0)
+    count = 0
+    for option in CPOption.objects.filter(assessment__in=listed, status="implemented").select_related(
+        "assessment"
+    ):
+        counted = (option.implemented_on or option.assessment.start_date).year
+        if counted == year or (cumulative and counted <= year):
+            count += 1
+            total += getattr(option, value) if value else 0
+    return count, total
+
+
+def _values(metric, **filters):
+    return (
+        IndicatorValue.objects.published()
+        .filter(indicator__metric=metric, **filters)
+        .select_related("indicator", "unit", "region")
+    )
+
+
+def _url(value):
+    return drilldown.records_url(
+        value.indicator,
+        year=value.year,
+        unit=value.unit,
+        cumulative=value.cumulative,
+        generation=value.generation,
+        region_pk=value.region_id,
+        dimension=value.dimension,
+        dimension_value=value.dimension_value,
+    )
+
+
+@pytest.mark.parametrize("metric", ["assessments_quick", "assessments_detailed", "demonstration_models"])
+def test_counted_assessments_listed_are_the_value_for_every_place_and_slice(rolled_up, metric):
+    values = list(_values(metric, year__in=[2016, 2020, 2025, 2026]))
+    assert values and any(v.value for v in values)
+    levels = set()
+    for value in values:
+        listed = _listed(_url(value))
+        assert listed.count() == value.value, (value.level, value.generation, value.year, value.dimension)
+        levels.add((value.level, value.generation, value.cumulative, bool(value.dimension)))
+    assert {level for level, *_ in levels} == {"unit", "region", "nation"}
+    assert {generation for _, generation, *_ in levels} == {34, 63}
+    assert {cumulative for _, _, cumulative, _ in levels} == {False, True}
+
+
+def test_options_of_the_listed_assessments_make_up_the_option_values(rolled_up):
+    checked = 0
+    for metric, field in (("options_implemented", None), ("savings_vnd", "annual_savings_vnd")):
+        for value in _values(metric, year__in=[2018, 2025, 2026]).exclude(value=0):
+            count, total = _implemented_in(
+                _listed(_url(value)), field, year=value.year, cumulative=value.cumulative
+            )
+            assert (count if field is None else total) == value.value, (metric, value.level, value.year)
+            checked += 1
+    assert checked > 20
+
+
+def test_the_list_never_shows_drafts_returned_or_sandbox_behind_a_value(rolled_up):
+    value = _values("assessments_quick", level="nation", generation=34, cumulative=True, dimension="").get(
+        year=2026
+    )
+    listed = _listed(_url(value))
+    assert set(listed.values_list("status", flat=True)) <= {"submitted", "accepted"}
+    assert not listed.filter(is_sandbox=True).exists()
+    assert Assessment.objects.filter(kind="quick", status__in=["draft", "returned"]).exists()
+
+
+def test_the_dashboards_links_lead_to_the_lists_of_their_values(rolled_up, client_for):
+    indicator = Indicator.objects.get(metric="assessments_quick")
+    ministry = client_for("ministry")
+    data = ministry.get(
+        "/dashboard/data.json", {"indicator": indicator.code, "generation": 63, "year": 2025, "cumulative": 1}
+    ).json()["data"]
+    page = ministry.get(data["national"]["url"])
+    assert page.status_code == 200
+    assert page.context["totals"]["assessments"]["n"] == data["national"]["value"]
+    assert page.context["behind"]["cumulative"] and page.context["behind"]["indicator"] == indicator
+    html = page.content.decode()
+    assert 'type="hidden" name="indicator"' in html
+    funding = data["breakdowns"]["funding_level"]["rows"][0]
+    assert ministry.get(funding["url"]).context["totals"]["assessments"]["n"] == funding["value"]
+
+
+def test_the_trend_and_the_region_page_say_where_their_figures_come_from(rolled_up, client_for):
+    """The trend's line is the selected year's (not the last year's: in the 63 view, 2026 has 34
+    units in force), and the region page's map line counts the region's units, not the nation's;
+    the region page links its records and exports its table."""
+    from provinces.models import Region
+
+    indicator = Indicator.objects.get(metric="assessments_quick")
+    ministry = client_for("ministry")
+    query = {"indicator": indicator.code, "generation": 63, "year": 2017}
+    data = ministry.get("/dashboard/data.json", query).json()["data"]
+    assert data["trend"]["provenance"] == data["national"]["provenance"]
+    assert data["trend"]["provenance"]["units_included"] == 63
+    region = Region.objects.get(key="DBSH")
+    page = ministry.get(f"/dashboard/region/{region.key}/", {**query, "cumulative": 1})
+    region_data = page.context["data"]
+    tiles = region_data["map"]["tiles"]
+    assert region_data["map"]["provenance"]["units_expected"] == len(tiles) < 63
+    assert region_data["map"]["provenance"]["units_included"] == len(tiles)
+    html = page.content.decode()
+    assert "2017" in html and region_data["region"]["url"] in html.replace("&amp;", "&")
+    listed = _listed(region_data["region"]["url"])
+    assert listed.count() == region_data["region"]["value"]
+    export = ministry.get(f"/dashboard/region/{region.key}/export.xlsx", {**query, "cumulative": 1})
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client_for("province").get(f"/dashboard/region/{region.key}/export.xlsx", query).status_code == 403
