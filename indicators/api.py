@@ -15,7 +15,7 @@ from .models import Dimension, Indicator, IndicatorTarget, IndicatorValue, Level
 class TargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = IndicatorTarget
-        fields = ["year", "period_label", "value", "decision"]
+        fields = ["year", "period_label", "value", "decision", "decision_en"]
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -39,7 +39,9 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "dimensions",
             "period",
             "source",
+            "source_en",
             "legal_basis",
+            "legal_basis_en",
             "direction",
             "baseline_year",
             "baseline_value",

@@ -4,7 +4,8 @@ national decisions (see /work/shared/DOMAIN.md).
 
 ``load_catalogue`` is idempotent: it creates what is missing and leaves what the ministry has
 edited (names, definitions, targets) as it is, unless ``update=True``. Called by the data migration
-and by tests that flush the database.
+and by tests that flush the database. ``fill_translations`` gives the rows seeded before the
+catalogue had both languages their missing texts (a later data migration).
 """
 
 from decimal import Decimal
@@ -13,17 +14,32 @@ CP = "cp_strategy"
 SCP16 = "scp_2016"
 SCP21 = "scp_2021"
 ACT = "activity"
-D1419 = "Quyết định 1419/QĐ-TTg ngày 07/9/2009"
-D76 = "Quyết định 76/QĐ-TTg ngày 11/01/2016"
-D889 = "Quyết định 889/QĐ-TTg ngày 24/6/2020"
+# Texts in both languages: (Vietnamese, English).
+D1419 = ("Quyết định 1419/QĐ-TTg ngày 07/9/2009", "Decision 1419/QD-TTg of 07/09/2009")
+D76 = ("Quyết định 76/QĐ-TTg ngày 11/01/2016", "Decision 76/QD-TTg of 11/01/2016")
+D889 = ("Quyết định 889/QĐ-TTg ngày 24/6/2020", "Decision 889/QD-TTg of 24/06/2020")
+DECISIONS = [D1419, D76, D889]
 ASSESS_DIMS = ["funding_level", "sector", "size", "centre_kind"]
 OPTION_DIMS = ["sector", "size", "funding_level"]
-SRC_ASSESS = "Assessments submitted or accepted on the portal (real data)"
-SRC_OPTIONS = "Implemented CP options of submitted or accepted assessments"
-SRC_PROV = "Provincial records (focal points, plans, events) on the portal"
+SRC_ASSESS = (
+    "Các đánh giá SXSH đã nộp hoặc đã được chấp nhận trên Cổng thông tin (số liệu thực tế)",
+    "Assessments submitted or accepted on the portal (real data)",
+)
+SRC_OPTIONS = (
+    "Các giải pháp SXSH đã thực hiện của các đánh giá đã nộp hoặc đã được chấp nhận",
+    "Implemented CP options of submitted or accepted assessments",
+)
+SRC_PROV = (
+    "Hồ sơ của tỉnh/thành phố trên Cổng thông tin (đầu mối, kế hoạch, sự kiện)",
+    "Provincial records (focal points, plans, events) on the portal",
+)
+SRC_GUIDELINES = ("Thư viện tài liệu hướng dẫn kỹ thuật quốc gia", "National guideline library")
+SRC_REPORTS = ("Báo cáo năm trên Cổng thông tin", "Annual reports on the portal")
+SRC_SURVEY = ("Số liệu điều tra do Bộ Công Thương nhập", "Survey typed in by the ministry")
+SOURCES = [SRC_ASSESS, SRC_OPTIONS, SRC_PROV, SRC_GUIDELINES, SRC_REPORTS, SRC_SURVEY]
 
-# code, group, name_vi, name_en, unit_vi, unit_en, method, metric, denominator, dimensions, source,
-# legal basis, headline, definition_en
+# code, group, name_vi, name_en, unit_vi, unit_en, method, metric, denominator, dimensions,
+# source (vi, en), legal basis (vi, en), headline, definition_en, definition_vi
 INDICATORS = [
     (
         "units_with_focal_point",
@@ -40,6 +56,7 @@ INDICATORS = [
         D1419,
         False,
         "Units in force on 31 December of the year with a CP focal point in office that day.",
+        "Số tỉnh/thành phố có hiệu lực vào ngày 31/12 của năm có đầu mối SXSH đương nhiệm vào ngày đó.",
     ),
     (
         "share_units_with_focal_point",
@@ -56,6 +73,10 @@ INDICATORS = [
         D1419,
         True,
         "Units with a CP focal point on 31 December divided by the units in force that day.",
+        (
+            "Số tỉnh/thành phố có đầu mối SXSH vào ngày 31/12 chia cho số tỉnh/thành phố có "
+            "hiệu lực vào ngày đó."
+        ),
     ),
     (
         "units_with_plan_2009_2015",
@@ -72,6 +93,7 @@ INDICATORS = [
         D1419,
         False,
         "Units that issued a plan for the 2009–2015 period by the end of the year.",
+        "Số tỉnh/thành phố đã ban hành kế hoạch giai đoạn 2009–2015 tính đến cuối năm.",
     ),
     (
         "units_with_plan_2016_2020",
@@ -88,6 +110,7 @@ INDICATORS = [
         D1419,
         False,
         "Units that issued a plan for the 2016–2020 period by the end of the year.",
+        "Số tỉnh/thành phố đã ban hành kế hoạch giai đoạn 2016–2020 tính đến cuối năm.",
     ),
     (
         "units_with_plan_2021_2025",
@@ -104,6 +127,7 @@ INDICATORS = [
         D889,
         False,
         "Units that issued a plan for the 2021–2025 period by the end of the year.",
+        "Số tỉnh/thành phố đã ban hành kế hoạch giai đoạn 2021–2025 tính đến cuối năm.",
     ),
     (
         "units_with_plan_2026_2030",
@@ -120,6 +144,7 @@ INDICATORS = [
         D889,
         False,
         "Units that issued a plan for the 2026–2030 period by the end of the year.",
+        "Số tỉnh/thành phố đã ban hành kế hoạch giai đoạn 2026–2030 tính đến cuối năm.",
     ),
     (
         "share_units_with_plan_2026_2030",
@@ -136,6 +161,7 @@ INDICATORS = [
         D889,
         False,
         "Units with a plan for 2026–2030 divided by the units in force.",
+        "Số tỉnh/thành phố có kế hoạch giai đoạn 2026–2030 chia cho số tỉnh/thành phố có hiệu lực.",
     ),
     (
         "assessments_quick",
@@ -152,6 +178,7 @@ INDICATORS = [
         D1419,
         True,
         "Quick assessments submitted or accepted, by the year they started.",
+        "Số lượt đánh giá nhanh đã nộp hoặc đã được chấp nhận, tính theo năm bắt đầu đánh giá.",
     ),
     (
         "assessments_detailed",
@@ -168,6 +195,7 @@ INDICATORS = [
         D1419,
         True,
         "Detailed assessments submitted or accepted, by the year they started.",
+        "Số lượt đánh giá chi tiết đã nộp hoặc đã được chấp nhận, tính theo năm bắt đầu đánh giá.",
     ),
     (
         "enterprises_assessed",
@@ -184,6 +212,7 @@ INDICATORS = [
         D1419,
         False,
         "Distinct enterprises with a submitted or accepted assessment.",
+        "Số doanh nghiệp (không tính trùng) có đánh giá đã nộp hoặc đã được chấp nhận.",
     ),
     (
         "demonstration_models",
@@ -200,6 +229,7 @@ INDICATORS = [
         D1419,
         True,
         "Assessments recognised as demonstration models, by the year of recognition.",
+        "Số đánh giá được công nhận là mô hình trình diễn, tính theo năm công nhận.",
     ),
     (
         "enterprises_applying_cp",
@@ -216,6 +246,7 @@ INDICATORS = [
         D1419,
         True,
         "Distinct enterprises with at least one implemented CP option.",
+        "Số doanh nghiệp (không tính trùng) có ít nhất một giải pháp SXSH đã thực hiện.",
     ),
     (
         "options_implemented",
@@ -232,6 +263,7 @@ INDICATORS = [
         D1419,
         False,
         "Implemented options, by the year implemented (or the assessment's start year).",
+        "Số giải pháp đã thực hiện, tính theo năm thực hiện (hoặc năm bắt đầu đánh giá).",
     ),
     (
         "savings_vnd",
@@ -248,6 +280,7 @@ INDICATORS = [
         D1419,
         True,
         "Annual savings of implemented options.",
+        "Số tiền tiết kiệm được hằng năm nhờ các giải pháp đã thực hiện.",
     ),
     (
         "savings_electricity_kwh",
@@ -264,6 +297,7 @@ INDICATORS = [
         D1419,
         False,
         "Electricity saved by implemented options.",
+        "Lượng điện tiết kiệm được nhờ các giải pháp đã thực hiện.",
     ),
     (
         "savings_energy_toe",
@@ -280,6 +314,10 @@ INDICATORS = [
         D1419,
         True,
         "Energy saved by implemented options, converted with the ministry's factors.",
+        (
+            "Năng lượng tiết kiệm được nhờ các giải pháp đã thực hiện, quy đổi ra TOE theo "
+            "hệ số của Bộ Công Thương."
+        ),
     ),
     (
         "savings_water_m3",
@@ -296,6 +334,7 @@ INDICATORS = [
         D1419,
         False,
         "Water saved by implemented options.",
+        "Lượng nước tiết kiệm được nhờ các giải pháp đã thực hiện.",
     ),
     (
         "savings_co2e_tonnes",
@@ -312,6 +351,10 @@ INDICATORS = [
         D76,
         True,
         "Emissions avoided by implemented options (grid factor of the year for electricity).",
+        (
+            "Lượng phát thải khí nhà kính (CO2e) giảm được nhờ các giải pháp đã thực hiện "
+            "(điện quy đổi theo hệ số phát thải của lưới điện trong năm)."
+        ),
     ),
     (
         "events",
@@ -328,6 +371,7 @@ INDICATORS = [
         D1419,
         False,
         "Events held by the provinces.",
+        "Số sự kiện (hội thảo, tập huấn) do các tỉnh/thành phố tổ chức.",
     ),
     (
         "participants",
@@ -344,6 +388,7 @@ INDICATORS = [
         D1419,
         True,
         "Participants in the provinces' events.",
+        "Số lượt người tham dự các sự kiện do các tỉnh/thành phố tổ chức.",
     ),
     (
         "guidelines",
@@ -356,10 +401,11 @@ INDICATORS = [
         "guidelines",
         "",
         [],
-        "National guideline library",
+        SRC_GUIDELINES,
         D1419,
         False,
         "Technical guidelines of the national library, by year (national only).",
+        "Số tài liệu hướng dẫn kỹ thuật trong thư viện quốc gia, theo năm (chỉ có ở cấp quốc gia).",
     ),
     (
         "active_centres",
@@ -376,6 +422,10 @@ INDICATORS = [
         D1419,
         False,
         "Centres with at least one counted assessment in the year (counted in their own unit).",
+        (
+            "Số trung tâm có ít nhất một đánh giá được tính trong năm (tính cho tỉnh/thành "
+            "phố của chính trung tâm)."
+        ),
     ),
     (
         "reports_submitted",
@@ -388,10 +438,11 @@ INDICATORS = [
         "reports_submitted",
         "",
         [],
-        "Annual reports on the portal",
+        SRC_REPORTS,
         D1419,
         False,
         "Annual reports submitted at least once for the year.",
+        "Số báo cáo năm đã được nộp ít nhất một lần cho năm đó.",
     ),
     (
         "reporting_rate",
@@ -404,10 +455,14 @@ INDICATORS = [
         "reports_submitted",
         "reports_expected",
         [],
-        "Annual reports on the portal",
+        SRC_REPORTS,
         D1419,
         True,
         "Reports submitted divided by the reports expected (units in force with an open reporting year).",
+        (
+            "Số báo cáo đã nộp chia cho số báo cáo phải nộp (các tỉnh/thành phố có hiệu lực "
+            "có năm báo cáo đang mở)."
+        ),
     ),
     (
         "timeliness_rate",
@@ -420,10 +475,11 @@ INDICATORS = [
         "reports_on_time",
         "reports_expected",
         [],
-        "Annual reports on the portal",
+        SRC_REPORTS,
         D1419,
         False,
         "Reports first submitted by the deadline divided by the reports expected.",
+        "Số báo cáo nộp lần đầu đúng hạn chia cho số báo cáo phải nộp.",
     ),
     (
         "share_aware_of_cp",
@@ -436,10 +492,11 @@ INDICATORS = [
         "",
         "",
         [],
-        "Survey typed in by the ministry",
+        SRC_SURVEY,
         D1419,
         True,
         "From a survey; typed in by the ministry with its source.",
+        "Lấy từ điều tra; do Bộ Công Thương nhập kèm nguồn số liệu.",
     ),
     (
         "share_applying_cp",
@@ -452,10 +509,11 @@ INDICATORS = [
         "",
         "",
         [],
-        "Survey typed in by the ministry",
+        SRC_SURVEY,
         D1419,
         True,
         "From a survey; typed in by the ministry with its source.",
+        "Lấy từ điều tra; do Bộ Công Thương nhập kèm nguồn số liệu.",
     ),
 ]
 
@@ -466,6 +524,13 @@ TARGETS = {
     "share_applying_cp": [(2015, "2009-2015", "25", D1419), (2020, "2016-2020", "50", D1419)],
     "share_units_with_plan_2026_2030": [(2030, "2021-2030", "90", D889)],
 }
+
+
+def _fields(model, values: dict) -> dict:
+    """The values of the fields ``model`` has: an early migration's historical model lacks the
+    fields added later (a later migration fills them)."""
+    names = {f.name for f in model._meta.get_fields()}
+    return {name: value for name, value in values.items() if name in names}
 
 
 def load_catalogue(Indicator=None, IndicatorTarget=None, *, update: bool = False) -> int:
@@ -489,7 +554,8 @@ def load_catalogue(Indicator=None, IndicatorTarget=None, *, update: bool = False
             source,
             basis,
             headline,
-            definition,
+            definition_en,
+            definition_vi,
         ) = row
         fields = {
             "group": group,
@@ -501,13 +567,17 @@ def load_catalogue(Indicator=None, IndicatorTarget=None, *, update: bool = False
             "metric": metric,
             "denominator_metric": den,
             "dimensions": dims,
-            "source": source,
-            "legal_basis": basis,
+            "source": source[0],
+            "source_en": source[1],
+            "legal_basis": basis[0],
+            "legal_basis_en": basis[1],
             "headline": headline,
-            "definition_en": definition,
+            "definition_vi": definition_vi,
+            "definition_en": definition_en,
             "order": order,
             "direction": "up",
         }
+        fields = _fields(Indicator, fields)
         if update:
             _, was_created = Indicator.objects.update_or_create(code=code, defaults=fields)
         else:
@@ -516,9 +586,62 @@ def load_catalogue(Indicator=None, IndicatorTarget=None, *, update: bool = False
     for code, targets in TARGETS.items():
         indicator = Indicator.objects.get(code=code)
         for year, label, value, decision in targets:
+            defaults = {
+                "period_label": label,
+                "value": Decimal(value),
+                "decision": decision[0],
+                "decision_en": decision[1],
+            }
             IndicatorTarget.objects.get_or_create(
-                indicator=indicator,
-                year=year,
-                defaults={"period_label": label, "value": Decimal(value), "decision": decision},
+                indicator=indicator, year=year, defaults=_fields(IndicatorTarget, defaults)
             )
     return created
+
+
+def fill_translations(Indicator=None, IndicatorTarget=None) -> int:
+    """Give the seeded indicators and the targets the texts they lack in either language, leaving
+    what the ministry edited as it is: the first seed had no Vietnamese definition, no English legal
+    basis or decision, and its source in English in the (Vietnamese) ``source``; a text is replaced
+    only while it is empty or still that seeded English source. Idempotent; returns the number of
+    rows changed."""
+    if Indicator is None:
+        from .models import Indicator, IndicatorTarget
+    decisions_en = dict(DECISIONS)
+    changed = 0
+    rows = {row[0]: row for row in INDICATORS}
+    for indicator in Indicator.objects.filter(code__in=rows):
+        *_, (source_vi, source_en), (basis_vi, basis_en), _headline, definition_en, definition_vi = rows[
+            indicator.code
+        ]
+        before = (
+            indicator.source,
+            indicator.source_en,
+            indicator.legal_basis_en,
+            indicator.definition_vi,
+            indicator.definition_en,
+        )
+        if indicator.source in (source_vi, source_en) and not indicator.source_en:
+            indicator.source, indicator.source_en = source_vi, source_en
+        if not indicator.legal_basis_en:
+            indicator.legal_basis_en = decisions_en.get(indicator.legal_basis, "")
+        if not indicator.definition_vi:
+            indicator.definition_vi = definition_vi
+        if not indicator.definition_en:
+            indicator.definition_en = definition_en
+        after = (
+            indicator.source,
+            indicator.source_en,
+            indicator.legal_basis_en,
+            indicator.definition_vi,
+            indicator.definition_en,
+        )
+        if after != before:
+            indicator.save(
+                update_fields=["source", "source_en", "legal_basis_en", "definition_vi", "definition_en"]
+            )
+            changed += 1
+    for target in IndicatorTarget.objects.filter(decision_en="", decision__in=decisions_en):
+        target.decision_en = decisions_en[target.decision]
+        target.save(update_fields=["decision_en"])
+        changed += 1
+    return changed

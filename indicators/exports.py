@@ -17,7 +17,7 @@ from common.exports import neutralise, write_workbook
 from provinces.models import AdministrativeUnit, Region
 
 from . import selectors
-from .models import Group, Indicator, Level
+from .models import GROUP_SHORT_LABELS, Group, Indicator, Level
 
 CHUNK_SIZE = 1000  # rows per fetch of the workbook's server-side cursors
 
@@ -164,13 +164,14 @@ class NationalWorkbook:
         values = selectors.values_for(user).filter(generation=generation, dimension="")
         groups = [(key, label) for key, label in Group.choices if any(i.group == key for i in indicators)]
 
-        for key, label in groups:
+        # Sheets are named by the groups' short labels: Excel cuts a name at 31 characters.
+        for key, _label in groups:
             members = [i for i in indicators if i.group == key]
-            yield _national_sheet(values, members, label)
+            yield _national_sheet(values, members, GROUP_SHORT_LABELS[key])
         units = _places(Level.UNIT, english=english)
-        for key, label in groups:
+        for key, _label in groups:
             members = [i for i in indicators if i.group == key]
-            yield _place_sheet(values, members, label, level=Level.UNIT, places=units)
+            yield _place_sheet(values, members, GROUP_SHORT_LABELS[key], level=Level.UNIT, places=units)
         regions = _places(Level.REGION, english=english)
         yield _place_sheet(values, indicators, _("Regions"), level=Level.REGION, places=regions)
         yield _metadata_sheet(indicators, generation)
@@ -188,7 +189,7 @@ def _national_sheet(values, members: list[Indicator], label: str):
     ids = [i.pk for i in members]
     # What is the same on every row of an indicator, looked up once rather than once per row.
     labels = {i.pk: (i.code, i.name, i.unit_label) for i in members}
-    targets = {i.pk: {t.year: (t.value, t.decision) for t in i.targets.all()} for i in members}
+    targets = {i.pk: {t.year: (t.value, t.decision_text) for t in i.targets.all()} for i in members}
     rows_qs = (
         values.filter(level=Level.NATION, indicator_id__in=ids)
         .annotate(position=_column_of(ids))
@@ -310,8 +311,15 @@ def _place_sheet(values, members: list[Indicator], label: str, *, level: str, pl
                 for row in chunk:
                     yield (*labels.get(row[0], missing), *row[1:])
 
-    columns = [*headers, (_("Year"), "int"), *[(f"{i.code}", "decimal") for i in members]]
+    columns = [*headers, (_("Year"), "int"), *[(_column_heading(i), "decimal") for i in members]]
     return (sheet, columns, rows())
+
+
+def _column_heading(indicator: Indicator) -> str:
+    """An indicator's column in a place sheet: its name and unit in the workbook's language (the
+    codes are on the metadata sheet)."""
+    unit = indicator.unit_label
+    return f"{indicator.name} ({unit})" if unit else indicator.name
 
 
 def _metadata_sheet(indicators: list[Indicator], generation: int):
@@ -324,22 +332,18 @@ def _metadata_sheet(indicators: list[Indicator], generation: int):
         yield (_("Units of"), str(generation), "", "", "", "", "", "")
         for indicator in indicators:
             targets = "; ".join(
-                f"{t.year}: {selectors.format_number(t.value)}" + (f" ({t.decision})" if t.decision else "")
+                f"{t.year}: {selectors.format_number(t.value)}"
+                + (f" ({t.decision_text})" if t.decision_text else "")
                 for t in indicator.targets.all()
-            )
-            definition = (
-                indicator.definition_en
-                if (get_language() or "").startswith("en")
-                else indicator.definition_vi
             )
             yield (
                 indicator.code,
                 indicator.name,
                 indicator.unit_label,
-                definition,
+                indicator.definition,
                 indicator.get_method_display(),
-                indicator.source,
-                indicator.legal_basis,
+                indicator.source_text,
+                indicator.legal_basis_text,
                 targets,
             )
 

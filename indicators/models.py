@@ -19,10 +19,27 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Group(models.TextChoices):
-    CP_STRATEGY = "cp_strategy", _("CP strategy in industry (1419/QĐ-TTg)")
-    SCP_2016 = "scp_2016", _("SCP programme 2016-2020 (76/QĐ-TTg)")
-    SCP_2021 = "scp_2021", _("SCP programme 2021-2030 (889/QĐ-TTg)")
+    CP_STRATEGY = "cp_strategy", _("CP strategy in industry (1419/QD-TTg)")
+    SCP_2016 = "scp_2016", _("SCP programme 2016-2020 (76/QD-TTg)")
+    SCP_2021 = "scp_2021", _("SCP programme 2021-2030 (889/QD-TTg)")
     ACTIVITY = "activity", _("Programme activity")
+
+
+# Short names of the groups, for the workbook's sheet names (Excel allows 31 characters; the full
+# labels would be cut mid-word).
+GROUP_SHORT_LABELS = {
+    Group.CP_STRATEGY: _("CP strategy"),
+    Group.SCP_2016: _("SCP 2016-2020"),
+    Group.SCP_2021: _("SCP 2021-2030"),
+    Group.ACTIVITY: _("Activities"),
+}
+
+
+def _in_language(vi: str, en: str) -> str:
+    """The text of the active language, the other one only when it is missing."""
+    english = (translation.get_language() or "vi").startswith("en")
+    first, other = (en, vi) if english else (vi, en)
+    return first or other
 
 
 class Dimension(models.TextChoices):
@@ -49,6 +66,9 @@ class Indicator(models.Model):
         COUNT = "count", _("count of records")
         RATIO = "ratio", _("ratio of two metrics")
         SURVEY = "survey", _("typed in by the ministry per year (survey)")
+
+    class Period(models.TextChoices):
+        ANNUAL = "annual", _("annual")
 
     class Direction(models.TextChoices):
         UP = "up", _("higher is better")
@@ -79,9 +99,11 @@ class Indicator(models.Model):
         default=list,
         blank=True,
     )
-    period = models.CharField(_("period"), max_length=20, default="annual")
-    source = models.CharField(_("source"), max_length=300, blank=True)
-    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    period = models.CharField(_("period"), max_length=20, choices=Period.choices, default=Period.ANNUAL)
+    source = models.CharField(_("source (Vietnamese)"), max_length=300, blank=True)
+    source_en = models.CharField(_("source (English)"), max_length=300, blank=True)
+    legal_basis = models.CharField(_("legal basis (Vietnamese)"), max_length=300, blank=True)
+    legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
     direction = models.CharField(
         _("direction"), max_length=4, choices=Direction.choices, default=Direction.UP
     )
@@ -119,13 +141,26 @@ class Indicator(models.Model):
     def unit_label(self) -> str:
         return self.unit_en if translation.get_language() == "en" else self.unit_vi
 
+    @property
+    def definition(self) -> str:
+        return _in_language(self.definition_vi, self.definition_en)
+
+    @property
+    def source_text(self) -> str:
+        return _in_language(self.source, self.source_en)
+
+    @property
+    def legal_basis_text(self) -> str:
+        return _in_language(self.legal_basis, self.legal_basis_en)
+
 
 class IndicatorTarget(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
     year = models.PositiveSmallIntegerField(_("target year"))
     period_label = models.CharField(_("period"), max_length=20, blank=True, help_text=_("e.g. 2016-2020"))
     value = models.DecimalField(_("target"), max_digits=24, decimal_places=4)
-    decision = models.CharField(_("decision"), max_length=100, blank=True)
+    decision = models.CharField(_("decision (Vietnamese)"), max_length=100, blank=True)
+    decision_en = models.CharField(_("decision (English)"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["indicator", "year"]
@@ -137,6 +172,10 @@ class IndicatorTarget(models.Model):
 
     def __str__(self):
         return f"{self.indicator.code} {self.year}: {self.value}"
+
+    @property
+    def decision_text(self) -> str:
+        return _in_language(self.decision, self.decision_en)
 
 
 @pghistory.track()

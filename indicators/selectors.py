@@ -254,7 +254,7 @@ class Tile:
             "cumulative": self.cumulative,
             "target": as_number(self.target.value) if self.target else None,
             "target_year": self.target.year if self.target else None,
-            "target_decision": self.target.decision if self.target else "",
+            "target_decision": self.target.decision_text if self.target else "",
             "status": self.status,
             "status_label": self.status_label,
             "trend": [[year, as_number(value)] for year, value in self.trend],

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from indicators import selectors
+from indicators.exports import _column_heading
 from jobs.models import Job
 from tests.factories import UserFactory
 from tests.indicators.dashboard_factory import build_picture
@@ -65,7 +66,7 @@ def test_workbook_job_writes_the_dashboard_figures(client_for, users):
     # The units sheet holds every unit's value, equal to the map's tiles.
     unit_sheet = book.worksheets[1]
     header = next(unit_sheet.iter_rows(max_row=1, values_only=True))
-    column = header.index("quick-assessments")
+    column = header.index(_column_heading(picture["quick"]))
     by_unit = {r[0]: r[column] for r in unit_sheet.iter_rows(min_row=2, values_only=True) if r[3] == 2017}
     data = selectors.dashboard_data(ministry, indicator=picture["quick"], generation=63, year=2017)
     assert len(by_unit) == 63
@@ -109,7 +110,7 @@ def test_place_sheets_hold_every_published_value_in_its_column(picture, users, t
     the order of the places (units by code, regions in their order), each indicator's value in its
     own column, and an empty cell where a place has no value that year."""
     from indicators.exports import NATIONAL_WORKBOOK
-    from indicators.models import IndicatorValue, Level
+    from indicators.models import Indicator, IndicatorValue, Level
     from provinces.models import AdministrativeUnit, Region
 
     gone = IndicatorValue.objects.filter(
@@ -121,11 +122,12 @@ def test_place_sheets_hold_every_published_value_in_its_column(picture, users, t
     with open(path, "wb") as f:
         NATIONAL_WORKBOOK.write(f, user=users["ministry"], filters={"generation": 63})
     book = openpyxl.load_workbook(path, read_only=True)
+    codes_by_heading = {_column_heading(i): i.code for i in Indicator.objects.all()}
     published = IndicatorValue.objects.published().filter(generation=63, dimension="", cumulative=False)
 
     unit_sheet = book.worksheets[1]
     header, *rows = list(unit_sheet.iter_rows(values_only=True))
-    codes = list(header[4:])
+    codes = [codes_by_heading[h] for h in header[4:]]
     expected = {}
     for code, indicator_code, year, value in published.filter(level=Level.UNIT).values_list(
         "unit__code", "indicator__code", "year", "value"
@@ -146,7 +148,7 @@ def test_place_sheets_hold_every_published_value_in_its_column(picture, users, t
     keys = [k for k in Region.objects.order_by("order", "key").values_list("key", flat=True)]
     assert [r[0] for r in rows] == sorted((r[0] for r in rows), key=keys.index)
     for row in rows:
-        for code, cell in zip(header[3:], row[3:], strict=True):
+        for code, cell in zip([codes_by_heading[h] for h in header[3:]], row[3:], strict=True):
             value = published.filter(
                 level=Level.REGION, region__key=row[0], year=row[2], indicator__code=code
             )
