@@ -133,3 +133,27 @@ def grid_size(generation: int) -> tuple[int, int]:
     """``(columns, rows)`` of a generation's grid."""
     cells = [pos for (gen, _code), pos in TILE_GRID.items() if gen == int(generation)]
     return (max(c for c, _r in cells) + 1, max(r for _c, r in cells) + 1)
+
+
+# A tile is about 50 px wide: a name longer than this many characters goes on two lines.
+TILE_LINE_CHARS = 7
+
+# Names that stay too long on two lines, shortened as the press writes them.
+_TILE_ABBREVIATIONS = {
+    "Hồ Chí Minh": "TP HCM",
+    "Ho Chi Minh City": "HCMC",
+    "Bà Rịa - Vũng Tàu": "BR-VT",
+    "Ba Ria - Vung Tau": "BR-VT",
+}
+
+
+def tile_label(name: str) -> str:
+    """The name written on a unit's tile: whole, on one line when short, else split at the space
+    nearest its middle ("Quảng\\nNinh"), so that no tile is cut to an ambiguous "Quảng N..."."""
+    name = _TILE_ABBREVIATIONS.get(name, name)
+    if len(name) <= TILE_LINE_CHARS or " " not in name:
+        return name
+    middle = len(name) / 2
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - middle))
+    return name[:cut] + "\n" + name[cut + 1 :]

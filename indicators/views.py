@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.exports import write_workbook
 from provinces.models import AdministrativeUnit, Region
 
-from . import caching, drilldown, exports, selectors
+from . import caching, drilldown, exports, selectors, tilegrid
 from .models import Indicator
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -124,6 +124,8 @@ def dashboard_data(request):
             year=params["year"],
             cumulative=params["cumulative"],
         )
+        for tile in data["map"]["tiles"]:
+            tile["label"] = tilegrid.tile_label(tile["name"])
         tiles = selectors.headline_tiles(request.user, generation=params["generation"], year=params["year"])
         # through JSON once, so that a cached answer is exactly the computed one
         return json.loads(DjangoJSONEncoder().encode({"data": data, "tiles": [t.as_json() for t in tiles]}))

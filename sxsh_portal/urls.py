@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from health_check.views import HealthCheckView
 
 _health_checks = ["health_check.checks.Database"]
@@ -14,7 +16,19 @@ if settings.REDIS_URL:
         )
     )
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on their own; the icon is a static file (its hashed name in
+    production, hence resolved per request, not at import)."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", HealthCheckView.as_view(checks=_health_checks), name="health"),
