@@ -67,10 +67,12 @@ def values_for(user) -> QuerySet:
 
 
 def public_values() -> QuerySet:
-    """What the public pages show, whoever reads them (a logged-in officer sees the same page)."""
+    """What the public pages show, whoever reads them (a logged-in officer sees the same page): the
+    years that have ended. The year in progress is not published: its figures grow until its
+    annual reports are in (due the following January) and would read as a collapse."""
     from django.contrib.auth.models import AnonymousUser
 
-    return values_for(AnonymousUser())
+    return values_for(AnonymousUser()).filter(year__lt=timezone.localdate().year)
 
 
 def published_run():
@@ -754,29 +756,34 @@ def unit_reports(user, unit: AdministrativeUnit) -> list:
 
 
 def public_overview() -> list[dict]:
-    """Each public indicator with its latest national figure (34 view, annual; the latest year
-    with figures, as the dashboard opens on), for the open-data index. Two queries."""
+    """Each public indicator with its latest national figure (34 view; the latest published year
+    with figures, as the dashboard opens on), for the open-data index: summed and counted
+    indicators cumulatively (the guidelines issued so far, as the headline tiles show them), the
+    others in the year. Two queries."""
     indicators = list(indicators_for(None).filter(public=True))
     series: dict = {}
     for row in (
         public_values()
-        .filter(level=Level.NATION, dimension="", generation=DEFAULT_GENERATION, cumulative=False)
+        .filter(level=Level.NATION, dimension="", generation=DEFAULT_GENERATION)
         .order_by("indicator_id", "year")
         .values(*VALUE_FIELDS)
     ):
-        series.setdefault(row["indicator_id"], []).append(row)
-    latest: dict = {}
-    for indicator_id, rows in series.items():
+        series.setdefault((row["indicator_id"], row["cumulative"]), []).append(row)
+    result = []
+    for i in indicators:
+        cumulative = compares_cumulatively(i) and (i.pk, True) in series
+        rows = series.get((i.pk, cumulative), [])
         year = latest_year_with_data(rows)
-        latest[indicator_id] = next(r for r in rows if r["year"] == year)
-    return [
-        {
-            "indicator": i,
-            "row": latest.get(i.pk),
-            "provenance": provenance(latest.get(i.pk), expected=_expected_units(DEFAULT_GENERATION)),
-        }
-        for i in indicators
-    ]
+        row = next((r for r in rows if r["year"] == year), None)
+        result.append(
+            {
+                "indicator": i,
+                "row": row,
+                "cumulative": cumulative,
+                "provenance": provenance(row, expected=_expected_units(DEFAULT_GENERATION)),
+            }
+        )
+    return result
 
 
 def public_indicator(code: str) -> Indicator:

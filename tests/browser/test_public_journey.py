@@ -43,8 +43,8 @@ def test_the_public_reads_open_data_and_downloads_it(picture, visitor, live_serv
     page.goto(f"{live_server.url}/du-lieu-mo/")
     assert page.locator("h1").inner_text() == "Dữ liệu mở về sản xuất sạch hơn"
     assert page.locator("a[href='/accounts/login/']").count() >= 1  # nobody is logged in
-    # The latest year with figures, not the year in progress.
-    assert figure_row(page) == ("2025", "3")
+    # The latest ended year with figures, not the year in progress; a count, shown cumulatively.
+    assert figure_row(page) == ("lũy kế đến năm 2025", "3")
     screenshot(page, "open-data")
 
     page.goto(f"{live_server.url}/open-data/")
@@ -77,7 +77,7 @@ def test_the_public_reads_open_data_and_downloads_it(picture, visitor, live_serv
     page.click("form[action='/i18n/setlang/'] button[value=en]")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Open data on cleaner production"
-    assert figure_row(page) == ("2025", "3")
+    assert figure_row(page) == ("cumulative to 2025", "3")
     screenshot(page, "open-data-en")
     with page.expect_download() as info:
         page.click("a[href='/open-data/data.xlsx']")

@@ -31,8 +31,29 @@ def test_public_pages_open_for_everyone_and_show_the_same(picture, client_for, r
 def test_open_data_index_shows_public_indicators_with_their_latest_national_value(picture, client_for):
     html = client_for(None).get(reverse("indicators:open_data")).content.decode()
     assert "Chỉ tiêu quick-assessments" in html and "Chỉ tiêu savings" in html
-    total = sum(old_unit_values(2017).values())
-    assert f"{total:,}".replace(",", ".") in html
+    # counts and sums cumulatively (as the headline tiles), to the latest ended year with figures
+    total = 3 * sum(old_unit_values(2017).values())
+    assert f'lũy kế đến năm 2017</td><td class="num">{total:,}'.replace(",", ".") in html
+
+
+def test_open_data_publishes_only_the_years_that_have_ended(picture, client_for):
+    """The year in progress (its reports are due next January) is on no public page or file."""
+    from django.utils import timezone
+
+    from indicators.models import IndicatorValue
+
+    this_year = timezone.localdate().year
+    published = IndicatorValue.objects.published()
+    sample = published.filter(level="nation", indicator=picture["quick"]).first()
+    sample.pk, sample.year = None, this_year
+    sample.save()
+    anonymous = client_for(None)
+    index = anonymous.get(reverse("indicators:open_data")).content.decode()
+    assert f">{this_year}<" not in index and f"năm {this_year}<" not in index
+    page = anonymous.get(f"/open-data/indicators/{picture['quick'].code}/?generation={sample.generation}")
+    assert f">{this_year}<" not in page.content.decode()
+    text = b"".join(anonymous.get(reverse("indicators:public_csv")).streaming_content).decode("utf-8")
+    assert f",{this_year}," not in text
 
 
 @pytest.mark.parametrize("role", ROLES)
