@@ -689,6 +689,20 @@ class UnitRow:
         return self.value / self.nation * 100
 
 
+def _last_year_shown(unit: AdministrativeUnit) -> int | None:
+    """The last year a unit's dashboard offers: a unit no longer in force ends with the year it was
+    abolished, unless it is the seat of its successor (in the 63 view the seat shows what has been
+    recorded on the successor since). None: no end. At most one query."""
+    if unit.valid_to is None:
+        return None
+    from provinces.selectors import seat_of
+
+    successor = unit.successor
+    if successor is not None and seat_of(successor) == unit:
+        return None
+    return unit.valid_to.year
+
+
 def unit_dashboard(
     user, unit: AdministrativeUnit, *, year: int | None = None, cumulative: bool = False
 ) -> dict:
@@ -709,6 +723,9 @@ def unit_dashboard(
         .values(*VALUE_FIELDS)
     )
     years = sorted({r["year"] for r in rows if r["level"] == Level.UNIT})
+    last = _last_year_shown(unit)
+    if last is not None:
+        years = [y for y in years if y <= last]
     if year is None:
         year = years[-1] if years else (max((r["year"] for r in rows), default=None))
     by_key: dict = {}

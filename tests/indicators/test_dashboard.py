@@ -488,3 +488,28 @@ def test_assessment_page_lists_the_indicators_it_counts_in(picture, client_for):
     assessment.save()
     html = client_for("ministry").get(reverse("assessments:detail", args=[assessment.pk])).content.decode()
     assert "quick-assessments" not in html
+
+
+def test_an_abolished_units_dashboard_ends_with_the_year_it_was_abolished(picture, client_for):
+    """Quảng Nam (of the 63, merged into Đà Nẵng on 1 July 2025) opens on 2025 at the latest, its
+    history stops there; old Đà Nẵng, the seat, goes on (the 63 view shows the new Đà Nẵng there)."""
+    from indicators.models import IndicatorValue
+
+    quang_nam = AdministrativeUnit.objects.get(generation=63, code="49")
+    old_danang = AdministrativeUnit.objects.get(generation=63, code="48")
+    assert quang_nam.valid_to.year == old_danang.valid_to.year == 2025
+    published = IndicatorValue.objects.published().filter(
+        indicator=picture["quick"], generation=63, level="unit", cumulative=False
+    )
+    for unit in (quang_nam, old_danang):
+        for year in (2025, 2026):
+            row = published.filter(unit=unit).first()
+            row.pk, row.year, row.value = None, year, 0
+            row.save()
+    ministry = client_for("ministry")
+    page = ministry.get(reverse("indicators:unit_dashboard", args=[63, "49"])).context["page"]
+    assert page["year"] == 2025 and max(page["years"]) == 2025
+    row = next(r for r in page["rows"] if r.indicator.code == "quick-assessments")
+    assert max(year for year, _value in row.history) == 2025
+    seat = ministry.get(reverse("indicators:unit_dashboard", args=[63, "48"])).context["page"]
+    assert seat["year"] == 2026 and 2026 in seat["years"]
