@@ -265,6 +265,8 @@ def indicators_counting(assessment, options) -> list[dict]:
     reasons["assessments_quick" if assessment.kind == "quick" else "assessments_detailed"] = ""
     if assessment.demonstration_model:
         reasons["demonstration_models"] = ""
+    if assessment.centre_id:
+        reasons["active_centres"] = ""  # the centre is active in the assessment's year
     if implemented:
         numbers = ", ".join(str(o.number) for o in implemented)
         for metric in ("options_implemented", "enterprises_applying_cp"):

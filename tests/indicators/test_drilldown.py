@@ -141,3 +141,54 @@ def test_the_trend_and_the_region_page_say_where_their_figures_come_from(rolled_
     export = ministry.get(f"/dashboard/region/{region.key}/export.xlsx", {**query, "cumulative": 1})
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client_for("province").get(f"/dashboard/region/{region.key}/export.xlsx", query).status_code == 403
+
+
+def test_an_assessment_says_which_indicators_it_counts_in(users, centre, danang):
+    """As the rollup counts it: an accepted quick assessment by a centre, a demonstration model,
+    with one implemented option saving electricity, counts in these; without a centre, not in the
+    active centres; a draft in none."""
+    import datetime
+
+    from tests.factories import EnterpriseFactory
+    from tests.indicators.rollup_data import ensure_catalogue
+
+    ensure_catalogue()
+    assessment = Assessment.objects.create(
+        kind="quick",
+        enterprise=EnterpriseFactory(unit=danang),
+        centre=centre,
+        funding_level="local",
+        start_date=datetime.date(2024, 3, 1),
+        status="accepted",
+        demonstration_model=True,
+    )
+    implemented = CPOption(
+        assessment=assessment,
+        number=1,
+        category="equipment",
+        description="Biến tần",
+        status="implemented",
+        electricity_kwh=Decimal(1000),
+    )
+    proposed = CPOption(
+        assessment=assessment, number=2, category="equipment", description="x", status="proposed"
+    )
+    counted = {
+        i["indicator"].metric: i["options"]
+        for i in drilldown.indicators_counting(assessment, [implemented, proposed])
+    }
+    assert counted == {
+        "assessments_quick": "",
+        "enterprises_assessed": "",
+        "demonstration_models": "",
+        "active_centres": "",
+        "options_implemented": "1",
+        "enterprises_applying_cp": "1",
+        "savings_electricity_kwh": "1",
+    }
+    assessment.centre = None
+    assert "active_centres" not in {
+        i["indicator"].metric for i in drilldown.indicators_counting(assessment, [])
+    }
+    assessment.status = "draft"
+    assert drilldown.indicators_counting(assessment, [implemented]) == []
