@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,7 +37,10 @@ def run_now(request):
 
 @login_required
 def run_progress(request, pk):
+    """The run's row, polled by the list page (HTMX); opened directly, the list at that row."""
     _ministry(request)
     run = get_object_or_404(RollupRun, pk=pk)
+    if not request.headers.get("HX-Request"):
+        return redirect(f"{reverse('indicators_runs:list')}#run-{run.pk}")
     published = PublishedRun.objects.filter(pk=1).values_list("run_id", flat=True).first()
     return render(request, "indicators/runs/_row.html", {"run": run, "published_id": published})

@@ -501,9 +501,9 @@ def test_an_abolished_units_dashboard_ends_with_the_year_it_was_abolished(pictur
     published = IndicatorValue.objects.published().filter(
         indicator=picture["quick"], generation=63, level="unit", cumulative=False
     )
-    for unit in (quang_nam, old_danang):
+    for place in (quang_nam, old_danang):
         for year in (2025, 2026):
-            row = published.filter(unit=unit).first()
+            row = published.filter(unit=place).first()
             row.pk, row.year, row.value = None, year, 0
             row.save()
     ministry = client_for("ministry")

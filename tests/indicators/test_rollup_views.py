@@ -35,4 +35,7 @@ def test_run_now_runs_and_the_list_shows_it(
     partial = c.get(reverse("indicators_runs:progress", args=[run.pk]), HTTP_HX_REQUEST="true")
     assert partial.status_code == 200 and f'id="run-{run.pk}"' in partial.content.decode()
     assert 'role="progressbar"' in partial.content.decode()
+    # Opened directly (a bookmarked or shared address), not a bare table row: the list at that row.
+    direct = c.get(reverse("indicators_runs:progress", args=[run.pk]))
+    assert direct.status_code == 302 and direct["Location"] == f"/indicators/runs/#run-{run.pk}"
     assert client_for("province").get(reverse("indicators_runs:progress", args=[run.pk])).status_code == 403
