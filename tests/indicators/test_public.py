@@ -108,6 +108,19 @@ def test_guideline_files_stay_behind_the_login(picture, client_for):
     assert client_for(None).get(file_url).status_code == 302
 
 
+def test_the_public_guideline_list_names_the_sector(picture, client_for):
+    from enterprises.models import Sector
+    from reporting.models import Guideline
+
+    paper = Sector.objects.get(code="17")
+    Guideline.objects.create(
+        title="Hướng dẫn SXSH ngành giấy", issuer="Bộ Công Thương", year=2012, sector=paper
+    )
+    html = client_for(None).get(reverse("indicators:public_guidelines")).content.decode()
+    assert f"<td>{paper.code} · {paper.name_vi}</td>" in html or f"<td>{paper}</td>" in html
+    assert paper.name_vi in html
+
+
 @pytest.mark.parametrize(
     ("language", "names"),
     [
