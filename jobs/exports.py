@@ -377,6 +377,14 @@ def get_export(name: str) -> ListExport | None:
     return REGISTRY.get(name)
 
 
+def title_of(job: Job) -> str:
+    """What an export job writes, in the reader's language ("Báo cáo toàn quốc", "Đánh giá"); the
+    kind of job for any other job or an export no longer registered."""
+    name = (job.params or {}).get("list", "") if job.kind == Job.Kind.EXPORT else ""
+    export = (get_export(name) or get_workbook(name)) if name else None
+    return str(export.title) if export is not None else str(job.get_kind_display())
+
+
 def get_workbook(name: str):
     """A multi-sheet export (e.g. the national report workbook of ``indicators.exports``): an object
     with ``name``, ``allowed(user)``, ``count(user, filters)``, ``write(fileobj, user=, filters=,

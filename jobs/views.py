@@ -10,7 +10,9 @@ def job_detail(request, pk):
     """The job's progress; HTMX polls the partial until the job finishes."""
     job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/job_detail.html"
-    return render(request, template, {"job": job})
+    from .exports import title_of
+
+    return render(request, template, {"job": job, "title": title_of(job)})
 
 
 @login_required

@@ -306,6 +306,7 @@ def test_long_export_becomes_a_job_with_a_file_only_its_owner_can_download(
 
     page = c.get(reverse("jobs:detail", args=[job.pk]))
     assert reverse("jobs:download", args=[job.pk]) in page.content.decode()
+    assert '<h1 class="h3">Doanh nghiệp</h1>' in page.content.decode()
     download = c.get(reverse("jobs:download", args=[job.pk]))
     assert download.status_code == 200
     _, rows, _ = read_xlsx(content_of(download))

@@ -41,6 +41,9 @@ def test_workbook_job_writes_the_dashboard_figures(client_for, users):
     job.refresh_from_db()
     assert job.status == Job.Status.DONE, job.message
     assert job.percent == 100 and job.output_name.endswith(".xlsx") and "-63-" in job.output_name
+    # The job's page says what it writes, not only "export #n".
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert '<h1 class="h3">Báo cáo toàn quốc</h1>' in page, page[page.find("<h1") : page.find("</h1>") + 5]
     # Only its creator downloads it.
     assert client_for("admin").get(reverse("jobs:download", args=[job.pk])).status_code == 404
     download = client.get(reverse("jobs:download", args=[job.pk]))
