@@ -110,14 +110,17 @@ def format_datetime(value: datetime.datetime | None) -> str:
 
 
 def provenance(row: dict | None, *, expected: int) -> dict | None:
-    """The line under a chart: "computed 24/11/2026 10:02 from 31 of 34 units, 28 approved"."""
+    """The line under a chart: "computed 24/11/2026 10:02 from 34 units, 28 with an approved
+    annual report". The units are those in force the value covers (in the 34 view a year before the
+    reform covers the 63 units of the time, in the 63 view a year after it the 34), so the line
+    names no other count: "63 of 34 units" said nothing true. ``expected``, the units of the view's
+    map, stays in the data for the charts that compare."""
     if not row:
         return None
     computed_at = row["computed_at"]
-    text = _("computed %(when)s from %(included)s of %(expected)s units, %(approved)s approved") % {
+    text = _("computed %(when)s from %(included)s units, %(approved)s with an approved annual report") % {
         "when": format_datetime(computed_at),
         "included": row["units_included"],
-        "expected": expected,
         "approved": row["units_approved"],
     }
     return {

@@ -207,12 +207,13 @@ def test_provenance_line_says_when_and_from_how_many_units(picture):
     with translation.override("en"):
         data = selectors.dashboard_data(ministry, indicator=picture["quick"], generation=34, year=2017)
         text = data["national"]["provenance"]["text"]
-        assert text.startswith("computed ") and "from 60 of 34 units, 55 approved" in text
+        assert text.startswith("computed ") and "from 60 units, 55 with an approved annual report" in text
+        assert " of 34 " not in text  # the 2017 figure covers the units of the time, not the 34
     data = selectors.dashboard_data(ministry, indicator=picture["quick"], generation=63, year=2017)
     prov = data["national"]["provenance"]
     assert (prov["units_included"], prov["units_expected"], prov["units_approved"]) == (60, 63, 55)
     assert "24/11/2026" in prov["text"] and "10:02" in prov["text"]
-    assert "60" in prov["text"] and "63" in prov["text"] and "55" in prov["text"]
+    assert "từ 60 đơn vị" in prov["text"] and "55 đơn vị có báo cáo năm đã được phê duyệt" in prov["text"]
 
 
 def test_dashboard_page_shows_figures_in_vietnamese_format_and_tables(picture, client_for):
