@@ -141,4 +141,7 @@ class IndicatorValueViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = IndicatorValueFilter
 
     def get_queryset(self):
-        return selectors.values_for(self.request.user).select_related("indicator", "unit", "region")
+        user = self.request.user
+        # Anonymous callers get the open data: the public pages' values (the years that have ended).
+        values = selectors.public_values() if not user.is_authenticated else selectors.values_for(user)
+        return values.select_related("indicator", "unit", "region")

@@ -123,3 +123,19 @@ def test_unit_ids_in_values_are_real_units(picture, client_for):
         client_for("province"), {"level": "unit", "generation": 34, "year": 2017, "dimension": "total"}
     )
     assert {r["unit"] for r in rows} == {AdministrativeUnit.objects.get(generation=34, code="48").pk}
+
+
+def test_anonymous_callers_get_the_open_data_years_only(picture, client_for):
+    """The values API serves anonymous callers what the public pages show: the year in progress
+    (its reports are due next January) is not open data yet; a ministry caller sees it."""
+    from django.utils import timezone
+
+    from indicators.models import IndicatorValue
+
+    this_year = timezone.localdate().year
+    row = IndicatorValue.objects.published().filter(level="nation", indicator=picture["quick"]).first()
+    row.pk, row.year = None, this_year
+    row.save()
+    params = {"indicator": "quick-assessments", "level": "nation", "year": this_year}
+    assert client_for(None).get(VALUES, params).json()["results"] == []
+    assert len(client_for("ministry").get(VALUES, params).json()["results"]) == 1
