@@ -9,6 +9,16 @@ from provinces.models import AdministrativeUnit
 from .models import Assessment, FundingLevel
 
 
+class AssessmentFilterForm(forms.Form):
+    def clean(self):
+        from indicators.drilldown import value_errors
+
+        data = super().clean()
+        for field, message in value_errors(data).items():
+            self.add_error(field, message)
+        return data
+
+
 def _units(request):
     return AdministrativeUnit.objects.current().order_by("code")
 
@@ -30,16 +40,29 @@ class AssessmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Enterprise or tax code"), method="filter_q")
     # The records behind an indicator's value (the dashboards' links, ``indicators.drilldown``):
     # the indicator and the value's key; hidden fields, so that the form keeps them.
-    indicator = django_filters.CharFilter(method="filter_indicator", widget=forms.HiddenInput)
-    cumulative = django_filters.BooleanFilter(method="_part_of_indicator", widget=forms.HiddenInput)
-    generation = django_filters.NumberFilter(method="_part_of_indicator", widget=forms.HiddenInput)
-    place = django_filters.NumberFilter(method="_part_of_indicator", widget=forms.HiddenInput)
-    region = django_filters.NumberFilter(method="_part_of_indicator", widget=forms.HiddenInput)
-    dimension = django_filters.CharFilter(method="_part_of_indicator", widget=forms.HiddenInput)
-    slice = django_filters.CharFilter(method="_part_of_indicator", widget=forms.HiddenInput)
+    indicator = django_filters.CharFilter(
+        label=_("Indicator"), method="filter_indicator", widget=forms.HiddenInput
+    )
+    cumulative = django_filters.BooleanFilter(
+        label=_("Cumulative to the year"), method="_part_of_indicator", widget=forms.HiddenInput
+    )
+    generation = django_filters.NumberFilter(
+        label=_("Units"), method="_part_of_indicator", widget=forms.HiddenInput
+    )
+    place = django_filters.NumberFilter(
+        label=_("Province / city"), method="_part_of_indicator", widget=forms.HiddenInput
+    )
+    region = django_filters.NumberFilter(
+        label=_("Region"), method="_part_of_indicator", widget=forms.HiddenInput
+    )
+    dimension = django_filters.CharFilter(
+        label=_("Disaggregation"), method="_part_of_indicator", widget=forms.HiddenInput
+    )
+    slice = django_filters.CharFilter(label=_("Slice"), method="_part_of_indicator", widget=forms.HiddenInput)
 
     class Meta:
         model = Assessment
+        form = AssessmentFilterForm
         fields = [
             "kind",
             "unit",

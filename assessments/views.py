@@ -36,7 +36,7 @@ class AssessmentListView(LoginRequiredMixin, View):
         if filterset.is_valid() and filterset.form.cleaned_data.get("indicator"):
             from indicators.drilldown import describe_value
 
-            behind = describe_value(filterset.form.cleaned_data)
+            behind = describe_value(filterset.form.cleaned_data, queryset, request.user)
         page = keyset_paginate(
             queryset, ordering=selectors.LIST_ORDERING, params=request.GET, page_size=PAGE_SIZE
         )

@@ -185,10 +185,96 @@ def records_behind(
     return qs
 
 
-def describe_value(data: dict) -> dict | None:
+VALUE_KEYS = ("cumulative", "generation", "place", "region", "dimension", "slice")
+
+
+def value_errors(data: dict) -> dict[str, str]:
+    """What is wrong with a value's key as the assessment list receives it (``records_url``'s
+    parameters, cleaned), by parameter; empty when it names a value whose records are assessments
+    (or names no value at all). At most three small queries."""
+    from django.utils.translation import gettext as _
+
+    from provinces.models import AdministrativeUnit, Region
+
+    errors: dict[str, str] = {}
+    code = data.get("indicator")
+    if not code:
+        if any(data.get(key) not in (None, "") for key in VALUE_KEYS):
+            errors["indicator"] = _("These filters describe an indicator's value: give the indicator too.")
+        return errors
+    indicator = Indicator.objects.filter(code=code).only("metric", "dimensions").first()
+    if indicator is None or indicator.metric not in ASSESSMENT_METRICS:
+        errors["indicator"] = _("No indicator with this code is made of assessments.")
+        return errors
+    if data.get("cumulative") and data.get("year") is None:
+        errors["year"] = _("A cumulative value needs the year it runs to.")
+    generation = data.get("generation")
+    if generation is not None and generation not in (34, 63):
+        errors["generation"] = _("The units are the 63 of before 1 July 2025 or the 34 since.")
+        generation = None
+    place_pk, region_pk = data.get("place"), data.get("region")
+    if place_pk is not None and region_pk is not None:
+        errors["region"] = _("Give a province or city, or a region, not both.")
+    elif place_pk is not None:
+        place = AdministrativeUnit.objects.filter(pk=place_pk).only("generation").first()
+        if place is None:
+            errors["place"] = _("No province or city has this number.")
+        elif generation is not None and generation != place.generation:
+            errors["generation"] = _("This province or city is not one of these units.")
+    elif region_pk is not None:
+        if generation is None:
+            errors.setdefault("generation", _("A region's value needs its units: the 63 or the 34."))
+        elif not Region.objects.filter(pk=region_pk).exists():
+            errors["region"] = _("No region has this number.")
+    dimension = data.get("dimension") or ""
+    if dimension and dimension not in (indicator.dimensions or []):
+        errors["dimension"] = _("This indicator is not broken down this way.")
+    elif dimension and not data.get("slice"):
+        errors["slice"] = _("Give the slice of the breakdown.")
+    elif data.get("slice") and not dimension:
+        errors["dimension"] = _("Give the breakdown the slice belongs to.")
+    return errors
+
+
+_OPTION_FIELDS = {
+    "savings_vnd": "annual_savings_vnd",
+    "savings_electricity_kwh": "electricity_kwh",
+    "savings_energy_toe": "energy_toe",
+    "savings_water_m3": "water_m3",
+    "savings_co2e_tonnes": "co2e_tonnes",
+}
+
+
+def counted_figure(listed, metric: str, *, year: int | None, cumulative: bool):
+    """The indicator's figure made by the records ``listed`` (``records_behind``'s selection): the
+    assessments or models counted, the distinct enterprises, or the implemented options of the year
+    (or up to it) and their savings, as the rollup counts them. For the ministry it is the value;
+    a reader who may see fewer records gets their share. One query."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import Coalesce, ExtractYear
+
+    from assessments.models import CPOption
+
+    if metric in ("enterprises_assessed", "enterprises_applying_cp"):
+        return listed.order_by().aggregate(n=Count("enterprise", distinct=True))["n"]
+    if metric not in OPTION_METRICS:
+        return listed.order_by().count()
+    options = CPOption.objects.filter(assessment__in=listed.order_by().values("pk"), status="implemented")
+    if year is not None:
+        lookup = "lte" if cumulative else "exact"
+        options = options.annotate(
+            counted_year=ExtractYear(Coalesce("implemented_on", "assessment__start_date"))
+        ).filter(**{f"counted_year__{lookup}": year})
+    if metric == "options_implemented":
+        return options.count()
+    return options.aggregate(v=Sum(_OPTION_FIELDS[metric]))["v"] or 0
+
+
+def describe_value(data: dict, listed=None, user=None) -> dict | None:
     """What the assessment list shows when it lists the records behind a value (the filters
-    ``records_behind`` reads, cleaned): the indicator, the year, the place and the slice, as words
-    in the active language. None for an unknown indicator. At most three queries."""
+    ``records_behind`` reads, cleaned; ``listed``, the records it lists): the indicator, the year,
+    the place and the slice, as words in the active language, and the figure the listed records
+    make. None for an unknown indicator. At most four queries."""
     from provinces.models import AdministrativeUnit, Region
 
     from .selectors import _dimension_labels, _sectors, dimension_label
@@ -213,6 +299,14 @@ def describe_value(data: dict) -> dict | None:
         "dimension": dimension_label(dimension) if dimension else "",
         "slice": labels.get(value, value) if dimension else "",
         "through_options": indicator.metric in OPTION_METRICS,
+        "counted": counted_figure(
+            listed, indicator.metric, year=data.get("year"), cumulative=bool(data.get("cumulative"))
+        )
+        if listed is not None
+        else None,
+        # An officer sees the assessments of enterprises registered in their own unit only; the
+        # value of a unit of the 34 also counts its predecessors' (history before the reform).
+        "narrowed": getattr(user, "is_province_officer", False) or getattr(user, "is_centre_user", False),
     }
 
 

@@ -98,6 +98,10 @@ def test_the_list_never_shows_drafts_returned_or_sandbox_behind_a_value(rolled_u
     assert set(listed.values_list("status", flat=True)) <= {"submitted", "accepted"}
     assert not listed.filter(is_sandbox=True).exists()
     assert Assessment.objects.filter(kind="quick", status__in=["draft", "returned"]).exists()
+    # there were counted-looking sandbox records to leave out
+    assert Assessment.objects.filter(
+        kind="quick", is_sandbox=True, status__in=["submitted", "accepted"]
+    ).exists()
 
 
 def test_the_dashboards_links_lead_to_the_lists_of_their_values(rolled_up, client_for):
@@ -192,3 +196,122 @@ def test_an_assessment_says_which_indicators_it_counts_in(users, centre, danang)
     }
     assessment.status = "draft"
     assert drilldown.indicators_counting(assessment, [implemented]) == []
+
+
+def test_the_page_behind_a_value_says_the_figure_its_records_make_and_it_is_the_value(rolled_up, client_for):
+    """For every kind of assessment indicator (counts, distinct enterprises, implemented options
+    and their savings), at units, regions and the nation of both views, by year and cumulatively,
+    by slice: the figure the page says its listed records make is the value the link came from."""
+    ministry = client_for("ministry")
+    metrics = [
+        "assessments_quick",
+        "enterprises_assessed",
+        "enterprises_applying_cp",
+        "options_implemented",
+        "savings_vnd",
+        "savings_co2e_tonnes",
+    ]
+    checked = set()
+    for metric in metrics:
+        values = _values(metric, year__in=[2019, 2025]).exclude(value=0).order_by("generation", "id")
+        sample = [
+            v for level in ("unit", "region", "nation") for v in [x for x in values if x.level == level][:4]
+        ]
+        for value in sample:
+            behind = ministry.get(_url(value)).context["behind"]
+            assert Decimal(behind["counted"]) == value.value, (
+                metric,
+                value.level,
+                value.year,
+                value.dimension,
+            )
+            assert not behind["narrowed"]
+            checked.add((metric, value.level))
+    assert len({m for m, _ in checked}) == len(metrics) and {lvl for _, lvl in checked} >= {"unit", "nation"}
+
+
+def test_the_list_behind_a_value_runs_a_constant_number_of_queries_and_exports_the_same(
+    rolled_up,
+    client_for,
+    users,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+    settings,
+    tmp_path,
+):
+    from jobs.models import Job
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.SXSH_EXPORT_SYNC_MAX_ROWS = 0  # the export goes through a background job
+    value = (
+        _values("assessments_quick", level="unit", cumulative=True, generation=34, year=2026)
+        .exclude(value=0)
+        .first()
+    )
+    url = _url(value)
+    ministry = client_for("ministry")
+    with django_assert_max_num_queries(18):
+        page = ministry.get(url)
+    assert page.context["totals"]["assessments"]["n"] == value.value
+    region = _values(
+        "savings_vnd", level="region", generation=63, cumulative=True, dimension="sector"
+    ).exclude(value=0)[0]
+    with django_assert_max_num_queries(18):
+        assert ministry.get(_url(region)).context["behind"]["counted"] == region.value
+    query = url.split("?", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ministry.get(f"/export/assessments/?{query}")
+    job = Job.objects.get()
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    assert job.result == {"rows": int(value.value)}
+
+
+QUICK = "assessments_quick"
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"indicator": "no-such"}, "indicator", "Không có chỉ số"),
+        ({"place": "12"}, "indicator", "hãy cho biết cả chỉ số"),
+        ({"indicator": QUICK, "cumulative": "1", "year": ""}, "year", "năm"),
+        ({"indicator": QUICK, "region": "1"}, "generation", "63 hoặc 34"),
+        ({"indicator": QUICK, "region": "1", "generation": "5"}, "generation", "63"),
+        ({"indicator": QUICK, "place": "999999", "generation": "34"}, "place", "Không có tỉnh"),
+        ({"indicator": QUICK, "dimension": "colour", "slice": "red"}, "dimension", "phân tổ"),
+        ({"indicator": QUICK, "dimension": "funding_level"}, "slice", "nhóm"),
+        ({"indicator": QUICK, "place": "abc"}, "place", "Nhập một số"),
+    ],
+)
+def test_a_value_that_cannot_be_found_is_refused_with_a_message(
+    rolled_up, client_for, params, field, message
+):
+    """A broken drill-down address lists nothing and says what is wrong, on the page and for the
+    export (with the parameter's name in Vietnamese), instead of listing the whole country."""
+    query = {"year": "2025", **params}
+    if query.get("indicator") == QUICK:
+        query["indicator"] = Indicator.objects.get(metric=QUICK).code
+    page = client_for("ministry").get("/assessments/", query)
+    errors = page.context["filter"].errors
+    assert field in errors and message in " ".join(errors[field]), errors
+    assert page.context["totals"]["assessments"]["n"] == 0
+    export = client_for("ministry").get("/export/assessments/", query)
+    assert export.status_code == 400
+    label = str(page.context["filter"].form.fields[field].label)
+    assert label in export.content.decode() and "invalid name" not in export.content.decode()
+
+
+def test_a_province_officer_is_told_the_list_holds_only_what_they_may_see(rolled_up, client_for, users):
+    """An officer sees the assessments of enterprises registered in their own unit only: behind a
+    value of their unit the page says so, and the figure it gives is their records' share."""
+    value = _values("assessments_quick", level="nation", generation=34, cumulative=True, dimension="").get(
+        year=2026
+    )
+    page = client_for("province").get(_url(value))
+    behind = page.context["behind"]
+    assert behind["narrowed"] and behind["counted"] <= value.value
+    assert page.context["totals"]["assessments"]["n"] == behind["counted"]
+    assert "Chỉ liệt kê các hồ sơ bạn được xem" in page.content.decode()
+    assert all(r.enterprise.unit_id == users["province"].unit_id for r in page.context["page"].rows)
+    # the same link for the ministry lists them all
+    assert client_for("ministry").get(_url(value)).context["behind"]["counted"] == value.value
