@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from common.numbers import typed_numbers
 from enterprises.models import Centre
 from enterprises.selectors import enterprise_by_tax_code
 from enterprises.taxcode import clean_tax_code
@@ -25,6 +26,7 @@ class AssessmentForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
+        formfield_callback = typed_numbers
         fields = [f for f in ASSESSMENT_FIELDS if f != "enterprise"]  # the enterprise comes by tax code
         widgets = {
             "start_date": DATE_WIDGET,
@@ -137,6 +139,7 @@ class BaselineForm(_RowForm):
 
     class Meta:
         model = BaselineConsumption
+        formfield_callback = typed_numbers
         fields = ["resource", "quantity_per_year", "per_unit_product"]
 
 
@@ -145,6 +148,7 @@ class WasteStreamForm(_RowForm):
 
     class Meta:
         model = WasteStream
+        formfield_callback = typed_numbers
         fields = ["name", "kind", "quantity", "unit", "cost_vnd_per_year"]
 
 
@@ -153,6 +157,7 @@ class OptionForm(_RowForm):
 
     class Meta:
         model = CPOption
+        formfield_callback = typed_numbers
         fields = [
             "number",
             "category",

@@ -6,6 +6,8 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.numbers import typed_numbers
+
 from .models import FocalPoint, Plan, PlanTarget, plan_file_max_bytes, validate_plan_file
 from .services import FOCAL_POINT_FIELDS, TARGET_FIELDS
 
@@ -15,6 +17,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class FocalPointForm(forms.ModelForm):
     class Meta:
         model = FocalPoint
+        formfield_callback = typed_numbers
         fields = list(FOCAL_POINT_FIELDS)
         widgets = {"since": DATE_WIDGET, "until": DATE_WIDGET}
 
@@ -45,6 +48,7 @@ class FocalPointForm(forms.ModelForm):
 class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
+        formfield_callback = typed_numbers
         fields = ["kind", "number", "issued_on", "issuer", "title", "period", "file"]
         widgets = {"issued_on": DATE_WIDGET, "file": forms.ClearableFileInput(attrs={"accept": ".pdf"})}
 
@@ -89,6 +93,7 @@ class PlanTargetForm(forms.ModelForm):
 
     class Meta:
         model = PlanTarget
+        formfield_callback = typed_numbers
         fields = list(TARGET_FIELDS)
         widgets = {"description": forms.TextInput()}
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.numbers import typed_numbers
 from enterprises.models import Sector
 from provinces.models import AdministrativeUnit
 from provinces.selectors import unit_ids_counted_on
@@ -53,6 +54,7 @@ class _ActivityForm(forms.ModelForm):
 class EventForm(_ActivityForm):
     class Meta:
         model = Event
+        formfield_callback = typed_numbers
         fields = [
             "unit",
             "kind",
@@ -90,6 +92,7 @@ class EventForm(_ActivityForm):
 class CommunicationProductForm(_ActivityForm):
     class Meta:
         model = CommunicationProduct
+        formfield_callback = typed_numbers
         fields = ["unit", "kind", "date", "title", "count"]
         widgets = {"date": DATE_WIDGET, "title": forms.TextInput()}
 
@@ -104,6 +107,7 @@ class CommunicationProductForm(_ActivityForm):
 class GuidelineDistributionForm(_ActivityForm):
     class Meta:
         model = GuidelineDistribution
+        formfield_callback = typed_numbers
         fields = ["unit", "guideline", "date", "copies", "recipients"]
         widgets = {"date": DATE_WIDGET, "recipients": forms.Textarea(attrs={"rows": 3})}
 
@@ -123,6 +127,7 @@ class GuidelineDistributionForm(_ActivityForm):
 class GuidelineForm(forms.ModelForm):
     class Meta:
         model = Guideline
+        formfield_callback = typed_numbers
         fields = ["title", "sector", "issuer", "year", "language", "file"]
         widgets = {"title": forms.TextInput()}
 

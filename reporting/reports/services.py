@@ -7,7 +7,6 @@ the people who act next (after the transaction commits).
 """
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from statistics import median
@@ -16,10 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import get_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from common.errors import StateError
+from common.numbers import typed_number
 from provinces.models import CURRENT_GENERATION, AdministrativeUnit
 
 from ..models import (
@@ -140,29 +140,6 @@ def refresh_figures(*, report: AnnualReport) -> int:
     return len(changed)
 
 
-def _typed_number(raw: str) -> str:
-    """A number as a person types it, in the page's language, as Decimal() reads it. Vietnamese
-    writes 1.234.567,5 and English 1,234,567.5: with both separators the later one is the decimal
-    point; a repeated one groups thousands; a single one followed by exactly three digits ("500.000",
-    "1,500") is the language's thousands separator if it is that language's, else the decimal point."""
-    text = raw.strip().replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." in text:
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        return text.replace(thousands, "").replace(",", ".")
-    for sep in (",", "."):
-        if text.count(sep) > 1:
-            return text.replace(sep, "")
-    if re.fullmatch(r"[-+]?\d{1,3}[.,]\d{3}", text) and text[-4] == get_format("THOUSAND_SEPARATOR"):
-        return text.replace(text[-4], "")
-    return text.replace(",", ".")
-
-
-def typed_number_text(number: Decimal) -> str:
-    """How a stored number is shown in an input: without grouping, with the language's decimal
-    separator, so that ``_typed_number`` reads it back as the same number in either language."""
-    return format(number.normalize(), "f").replace(".", get_format("DECIMAL_SEPARATOR"))
-
-
 def parse_value(field: ReportField, raw):
     """(number, text, boolean) from what a form or a client sent, or ValidationError with a message."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -182,7 +159,7 @@ def parse_value(field: ReportField, raw):
         if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
             number = Decimal(str(raw))
         else:
-            number = Decimal(_typed_number(str(raw)))
+            number = Decimal(typed_number(str(raw)))
     except InvalidOperation:
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw}) from None
     if not number.is_finite():

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from common.errors import PortalError
+from common.numbers import typed_number_text
 from provinces.models import Region
 
 from ..models import AnnualReport, ReportField, ReportForm, ReportingPeriod
@@ -173,7 +174,7 @@ class ReportValuesForm(forms.Form):
         number = value.number
         if value.field.type == ReportField.Type.INTEGER:
             return str(int(number))
-        return services.typed_number_text(number)
+        return typed_number_text(number)
 
     def data_for_service(self) -> dict:
         data = {}

@@ -263,3 +263,81 @@ def test_detail_page_of_a_record_whose_submitter_and_reviewer_are_unknown(client
     html = response.content.decode()
     assert html.count(assessment.submitted_at.astimezone().strftime("/%Y")) >= 2  # submitted, reviewed
     assert "None" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected"),
+    [
+        (
+            "vi",
+            {"production": "12.500", "kwh": "1.234,5", "water": "5000", "savings": "40.000.000"},
+            (12500, "1234.5", 5000, 40_000_000),
+        ),
+        (
+            "vi",
+            {"production": "12,5", "kwh": "0,25", "water": "5.000", "savings": "40000000"},
+            ("12.5", "0.25", 5000, 40_000_000),
+        ),
+        (
+            "en",
+            {"production": "12,500", "kwh": "1,234.5", "water": "5,000", "savings": "40,000,000"},
+            (12500, "1234.5", 5000, 40_000_000),
+        ),
+    ],
+)
+def test_the_assessment_form_reads_numbers_as_people_type_them(
+    client_for, users, danang, language, typed, expected
+):
+    """ "12.500" is twelve thousand five hundred in Vietnamese (it was saved as 12.5), "1.234,5" is
+    1234.5; English the other way round. The boxes are text boxes: a browser's number box reads
+    them by its own locale. Editing shows the stored numbers back so that they read the same."""
+    from decimal import Decimal
+
+    enterprise = EnterpriseFactory(unit=danang)
+    data = {
+        "tax_code": enterprise.tax_code,
+        "kind": "quick",
+        "funding_level": "central",
+        "start_date": "2024-05-02",
+        "external_id": f"VNCPC-{language}-{typed['production']}",
+        "production_volume": typed["production"],
+        "production_unit": "tấn",
+        "baseline-TOTAL_FORMS": "0",
+        "baseline-INITIAL_FORMS": "0",
+        "waste-TOTAL_FORMS": "0",
+        "waste-INITIAL_FORMS": "0",
+        "options-TOTAL_FORMS": "1",
+        "options-INITIAL_FORMS": "0",
+        "options-0-number": "1",
+        "options-0-category": "recovery",
+        "options-0-description": "Thu hồi nước ngưng",
+        "options-0-status": "proposed",
+        "options-0-investment_vnd": "80000000",
+        "options-0-annual_savings_vnd": typed["savings"],
+        "options-0-water_m3": typed["water"],
+        "options-0-electricity_kwh": typed["kwh"],
+        **{f"options-0-{f}": "0" for f in ("coal_t", "oil_t", "gas_m3", "materials_t", "chemicals_kg")},
+    }
+    client = client_for("centre")
+    client.cookies["django_language"] = language
+    page = client.get("/assessments/new/").content.decode()
+    assert 'name="production_volume"' in page and 'inputmode="decimal"' in page
+    assert (
+        'type="number"'
+        not in page[page.find('name="production_volume"') - 200 : page.find('name="production_volume"')]
+    )
+    response = client.post("/assessments/new/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    assessment = Assessment.objects.get()
+    option = assessment.options.get()
+    production, kwh, water, savings = expected
+    assert assessment.production_volume == Decimal(str(production))
+    assert (
+        option.electricity_kwh == Decimal(kwh)
+        and option.water_m3 == water
+        and option.annual_savings_vnd == savings
+    )
+    edit = client.get(f"/assessments/{assessment.pk}/edit/").content.decode()
+    shown = Decimal(str(production)).normalize()
+    decimal_mark = "," if language == "vi" else "."
+    assert f'value="{format(shown, "f").replace(".", decimal_mark)}"' in edit

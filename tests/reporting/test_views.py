@@ -281,3 +281,20 @@ def test_list_pages_cost_a_constant_number_of_queries(
         assert response.status_code == 200
         if "demonstration" not in url:
             assert len(response.context["page"].rows) == size
+
+
+def test_an_event_counts_its_participants_as_people_type_them(client_for, danang):
+    """ "1.234" participants is one thousand two hundred and thirty-four in Vietnamese; "12,5" people
+    is not a whole number and is refused, not saved as 125."""
+    data = {
+        **event_data(participants_enterprise="1.234", enterprises_reached="300"),
+        "date": "2025-09-15",
+        "unit": danang.pk,
+    }
+    officer = client_for("province")
+    assert 'inputmode="numeric"' in officer.get("/activities/events/new/").content.decode()
+    assert officer.post("/activities/events/new/", data).status_code == 302
+    assert Event.objects.get().participants_enterprise == 1234
+    refused = officer.post("/activities/events/new/", {**data, "participants_enterprise": "12,5"})
+    assert refused.status_code == 400 and "participants_enterprise" in refused.context["form"].errors
+    assert Event.objects.count() == 1
