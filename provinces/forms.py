@@ -4,6 +4,7 @@ the rules (scope, overlap, a ceased unit)."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.numbers import typed_numbers
@@ -45,6 +46,16 @@ class FocalPointForm(forms.ModelForm):
         pass
 
 
+class StoredFile:
+    """What a file field shows as the current file: a link and a name (``ClearableFileInput``)."""
+
+    def __init__(self, *, url: str, name: str):
+        self.url, self.name = url, name
+
+    def __str__(self):
+        return self.name
+
+
 class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
@@ -57,6 +68,12 @@ class PlanForm(forms.ModelForm):
         self.fields["file"].help_text = _("The signed document, PDF only, at most %(mb)s MB.") % {
             "mb": plan_file_max_bytes() // (1024 * 1024)
         }
+        if self.instance.pk and self.instance.file:
+            # The stored file by the address that serves it (plans are served only through the
+            # scoped view, never from /media/) and by the name it downloads as.
+            self.initial["file"] = StoredFile(
+                url=reverse("provinces:plan_file", args=[self.instance.pk]), name=self.instance.download_name
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

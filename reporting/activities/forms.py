@@ -51,7 +51,35 @@ class _ActivityForm(forms.ModelForm):
         return Row(*cells, *others)
 
 
+_PARTICIPANTS = ("participants_enterprise", "participants_official", "participants_other")
+
+
 class EventForm(_ActivityForm):
+    # The event's checks across fields (``Event.clean``), by the fields they read: a field that
+    # could not be read (negative, not a number) reaches them as its default, and their message
+    # would misstate what was typed ("10 enterprises but only 0 participants"); its own error says it.
+    CROSS_FIELD_CHECKS = {
+        "no_participants": _PARTICIPANTS,
+        "too_many_participants": _PARTICIPANTS,
+        "reached_above_participants": ("participants_enterprise", "enterprises_reached"),
+    }
+
+    def _post_clean(self):
+        unreadable = set(self._errors or {})
+        super()._post_clean()
+        if not unreadable:
+            return
+        for field in list(self._errors):
+            kept = [
+                error
+                for error in self._errors[field].as_data()
+                if not set(self.CROSS_FIELD_CHECKS.get(error.code, ())) & unreadable
+            ]
+            if kept:
+                self._errors[field] = self.error_class(kept, renderer=self.renderer)
+            else:
+                del self._errors[field]
+
     class Meta:
         model = Event
         formfield_callback = typed_numbers

@@ -129,6 +129,15 @@ def test_downloaded_file_is_the_signed_pdf(client_for, objects):
     assert b"".join(response.streaming_content) == PDF_BYTES
 
 
+def test_the_edit_page_links_the_stored_file_where_it_is_served(client_for, objects):
+    """The current file is shown by its download address and name (files are never served from
+    /media/), and its 'clear' box says it removes the file, not a filter."""
+    plan = objects["own_plan"]
+    html = client_for("province").get(f"/plans/{plan}/edit/").content.decode()
+    assert f'<a href="/plans/{plan}/file/">1234-kh-ubnd.pdf</a>' in html
+    assert "/media/" not in html and "Xóa bộ lọc" not in html
+
+
 def test_plan_without_file_has_no_download(client_for, objects):
     assert client_for("ministry").get(f"/plans/{objects['other_old_plan']}/file/").status_code == NOT_FOUND
 

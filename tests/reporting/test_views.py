@@ -298,3 +298,19 @@ def test_an_event_counts_its_participants_as_people_type_them(client_for, danang
     refused = officer.post("/activities/events/new/", {**data, "participants_enterprise": "12,5"})
     assert refused.status_code == 400 and "participants_enterprise" in refused.context["form"].errors
     assert Event.objects.count() == 1
+
+
+def test_a_participant_count_that_cannot_be_read_gets_its_own_error_only(client_for, danang):
+    """-5 participants from enterprises with 10 enterprises reached: the page says the count cannot
+    be negative, not "10 enterprises reached but only 0 participants"."""
+    data = {
+        **event_data(participants_enterprise="-5", enterprises_reached="10"),
+        "date": "2025-09-15",
+        "unit": danang.pk,
+    }
+    response = client_for("province").post("/activities/events/new/", data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == ["participants_enterprise"], errors
+    assert "0" in errors["participants_enterprise"][0] and "chỉ có 0" not in str(errors)
+    assert not Event.objects.exists()
