@@ -318,3 +318,7 @@ def test_units_of_measure_follow_the_language_of_the_page(users, report, client_
         assert "(người)" in vi_page and "(people)" not in vi_page, path
         assert "(people)" in en_page and "(người)" not in en_page, path
         assert "t CO2e/year" in en_page and "tấn CO2e/năm" in vi_page, path
+    # the form is named by its version in the page's language, not by its Vietnamese name
+    en_page = en.get(f"/reports/{report.pk}/").content.decode()
+    assert f"form version {report.form.version}" in en_page and f"{report.form.name} (v" not in en_page
+    assert f"mẫu báo cáo phiên bản {report.form.version}" in vi.get(f"/reports/{report.pk}/").content.decode()
