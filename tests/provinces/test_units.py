@@ -76,6 +76,15 @@ def test_hue_is_a_centrally_run_city_in_both_generations():
     assert AdministrativeUnit.objects.filter(generation=63, kind="city").count() == 6
 
 
+@pytest.mark.parametrize("generation", [63, 34])
+def test_every_unit_is_named_with_its_division_as_the_official_lists_name_it(generation):
+    """ "Tỉnh Cao Bằng" and "Thành phố Hà Nội" alike, in both generations (a table listing the 34
+    mixed "Thành phố Hà Nội" with a bare "Cao Bằng"); the short name is the bare name."""
+    for unit in AdministrativeUnit.objects.filter(generation=generation):
+        prefix = "Thành phố " if unit.kind == AdministrativeUnit.Kind.CITY else "Tỉnh "
+        assert unit.name_vi == prefix + unit.short_name_vi, unit.code
+
+
 def test_new_unit_region_is_its_seat_units_region():
     danang = AdministrativeUnit.objects.get(generation=34, code="48")
     quang_nam = AdministrativeUnit.objects.get(generation=63, code="49")
