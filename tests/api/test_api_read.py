@@ -35,7 +35,7 @@ def test_units_of_both_generations_are_public_with_their_succession():
     rows = APIClient().get("/api/v1/units/", {"code": "80"}).json()
     by_generation = {row["generation"]: row for row in rows}
     assert by_generation[63]["name_vi"] == "Tỉnh Long An"
-    assert by_generation[34]["name_vi"] == "Tây Ninh"
+    assert by_generation[34]["name_vi"] == "Tỉnh Tây Ninh"
     assert by_generation[63]["successor"] == by_generation[34]["id"]
     assert by_generation[63]["id"] in by_generation[34]["predecessors"]
     assert len(APIClient().get("/api/v1/units/").json()) == 97
