@@ -15,11 +15,34 @@ def pytest_configure(config):
     queue = f"celery-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
     os.environ["SXSH_CELERY_QUEUE"] = queue
     celery_app.conf.task_default_queue = queue
+    # The cache in a Redis database of its own: Django's RedisCache.clear() (tests call it) is a
+    # FLUSHDB, which in the broker's database wiped the queues and unacknowledged messages of the
+    # other test processes' workers (a killed worker's task was then never redelivered).
+    if settings.REDIS_URL:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": cache_url_apart_from(settings.REDIS_URL),
+            }
+        }
+        from django.core.cache import caches
+
+        caches.__dict__.pop("settings", None)  # read again on first use
     # PBKDF2 at production strength costs ~0.5 s per password; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate limits are tested on their own (tests/api/test_api_limits.py); elsewhere they would
     # make results depend on how many calls other tests made within the same minute.
     settings.API_RATE_LIMITS = {"key": 10**6, "user": 10**6, "anon": 10**6}
+
+
+def cache_url_apart_from(redis_url: str) -> str:
+    """The same Redis server, the database next to the broker's (15 -> 14, 0 -> 1)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    path = parts.path.strip("/")
+    db = int(path) if path.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{db - 1 if db > 0 else 1}"))
 
 
 def services_required() -> bool:

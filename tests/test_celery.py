@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.db import transaction
 
@@ -86,3 +88,21 @@ def test_a_worker_subprocess_dies_with_the_test_process_that_started_it(
         parent.kill()
         if worker_pid and _state(worker_pid) not in (None, "Z"):
             os.kill(worker_pid, signal.SIGKILL)
+
+
+def test_clearing_the_cache_never_touches_the_brokers_database(redis_url):
+    """Django's RedisCache.clear() is a FLUSHDB: in the broker's database it wiped the queues and
+    unacknowledged messages of the other test processes' workers. The tests' cache has a database
+    of its own."""
+    import redis
+    from django.conf import settings
+    from django.core.cache import cache
+
+    assert settings.CACHES["default"]["LOCATION"] != redis_url
+    broker = redis.Redis.from_url(redis_url)
+    key = f"cache-clear-guard-{os.getpid()}"
+    broker.set(key, "1", ex=60)
+    cache.set("guard", 1)
+    cache.clear()
+    assert cache.get("guard") is None and broker.get(key) == b"1"
+    broker.delete(key)

@@ -103,9 +103,12 @@ ROW_STATE = """id => {
 
 
 def test_ministry_starts_a_rollup_and_watches_it_finish(picture, celery_worker, settings, login, live_server):
-    import redis
+    from django.core.cache import cache
 
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    from tests.conftest import clear_queue
+
+    cache.clear()  # the cache's own Redis database (tests/conftest.py), never the broker's
+    clear_queue(settings.REDIS_URL)
     settings.SXSH_ROLLUP_STEP_SLEEP = 0.5  # slow enough that the page shows the run in progress
     previous = picture["run"]
     page = ministry_page(login)
