@@ -369,8 +369,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cổng SXSH <no-reply@sx
 # The portal's public address, for links in emails.
 SXSH_SITE_URL = env("SXSH_SITE_URL", default="http://127.0.0.1:8000")
 
+# The cache in a Redis database of its own where one is given (the compose file does): Django's
+# RedisCache.clear() is a FLUSHDB, which in the broker's database would drop the queued tasks.
+CACHE_URL = env("SXSH_CACHE_URL", default=REDIS_URL)
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )

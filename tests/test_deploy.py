@@ -36,6 +36,16 @@ def test_the_compose_file_runs_every_part_and_shares_the_media_volume():
     assert "beat" in " ".join(services["beat"]["command"])
 
 
+def test_the_compose_file_keeps_the_cache_apart_from_the_broker():
+    """Clearing Django's Redis cache is a FLUSHDB: in the broker's database it would drop the queued
+    and unacknowledged tasks. Every part of the portal gets a cache database of its own."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["SXSH_CACHE_URL"].rsplit("/", 1)[0] == env["REDIS_URL"].rsplit("/", 1)[0]
+        assert env["SXSH_CACHE_URL"] != env["REDIS_URL"], name
+
+
 def _compose_client() -> list[str] | None:
     """``docker compose`` (the plugin) or ``docker-compose`` (v1, Debian's package), if present."""
     docker = shutil.which("docker")
