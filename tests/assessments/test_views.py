@@ -137,9 +137,21 @@ def test_centre_creates_an_assessment_with_options_through_the_form(client_for, 
     assert assessment.baseline.get().resource == "water_m3"
 
 
-def test_form_puts_service_errors_on_the_right_row_and_saves_nothing(client_for, danang):
-    enterprise = EnterpriseFactory(unit=danang)
-    data = {
+_OPTION_QUANTITIES = (
+    "electricity_kwh",
+    "coal_t",
+    "oil_t",
+    "gas_m3",
+    "water_m3",
+    "materials_t",
+    "chemicals_kg",
+)
+
+
+def one_option_form(enterprise, option: dict, **fields) -> dict:
+    """The new-assessment form's fields: a quick assessment of ``enterprise`` with no baseline, no
+    waste stream and one option (quantities 0 unless ``option`` gives them)."""
+    return {
         "tax_code": enterprise.tax_code,
         "kind": "quick",
         "funding_level": "central",
@@ -150,26 +162,28 @@ def test_form_puts_service_errors_on_the_right_row_and_saves_nothing(client_for,
         "waste-INITIAL_FORMS": "0",
         "options-TOTAL_FORMS": "1",
         "options-INITIAL_FORMS": "0",
-        "options-0-number": "1",
-        "options-0-category": "recovery",
-        "options-0-description": "x",
-        "options-0-status": "proposed",
-        "options-0-implemented_on": "2024-06-01",
-        "options-0-investment_vnd": "1",
-        "options-0-annual_savings_vnd": "1",
         **{
-            f"options-0-{f}": "0"
-            for f in (
-                "electricity_kwh",
-                "coal_t",
-                "oil_t",
-                "gas_m3",
-                "water_m3",
-                "materials_t",
-                "chemicals_kg",
-            )
+            f"options-0-{name}": value
+            for name, value in ({q: "0" for q in _OPTION_QUANTITIES} | option).items()
         },
+        **fields,
     }
+
+
+def test_form_puts_service_errors_on_the_right_row_and_saves_nothing(client_for, danang):
+    enterprise = EnterpriseFactory(unit=danang)
+    data = one_option_form(
+        enterprise,
+        {
+            "number": "1",
+            "category": "recovery",
+            "description": "x",
+            "status": "proposed",
+            "implemented_on": "2024-06-01",
+            "investment_vnd": "1",
+            "annual_savings_vnd": "1",
+        },
+    )
     response = client_for("centre").post("/assessments/new/", data)
     assert response.status_code == 400
     assert response.context["option_formset"].forms[0].errors["implemented_on"]
@@ -294,30 +308,23 @@ def test_the_assessment_form_reads_numbers_as_people_type_them(
     from decimal import Decimal
 
     enterprise = EnterpriseFactory(unit=danang)
-    data = {
-        "tax_code": enterprise.tax_code,
-        "kind": "quick",
-        "funding_level": "central",
-        "start_date": "2024-05-02",
-        "external_id": f"VNCPC-{language}-{typed['production']}",
-        "production_volume": typed["production"],
-        "production_unit": "tấn",
-        "baseline-TOTAL_FORMS": "0",
-        "baseline-INITIAL_FORMS": "0",
-        "waste-TOTAL_FORMS": "0",
-        "waste-INITIAL_FORMS": "0",
-        "options-TOTAL_FORMS": "1",
-        "options-INITIAL_FORMS": "0",
-        "options-0-number": "1",
-        "options-0-category": "recovery",
-        "options-0-description": "Thu hồi nước ngưng",
-        "options-0-status": "proposed",
-        "options-0-investment_vnd": "80000000",
-        "options-0-annual_savings_vnd": typed["savings"],
-        "options-0-water_m3": typed["water"],
-        "options-0-electricity_kwh": typed["kwh"],
-        **{f"options-0-{f}": "0" for f in ("coal_t", "oil_t", "gas_m3", "materials_t", "chemicals_kg")},
+    option = {
+        "number": "1",
+        "category": "recovery",
+        "description": "Thu hồi nước ngưng",
+        "status": "proposed",
+        "investment_vnd": "80000000",
+        "annual_savings_vnd": typed["savings"],
+        "water_m3": typed["water"],
+        "electricity_kwh": typed["kwh"],
     }
+    data = one_option_form(
+        enterprise,
+        option,
+        external_id=f"VNCPC-{language}-{typed['production']}",
+        production_volume=typed["production"],
+        production_unit="tấn",
+    )
     client = client_for("centre")
     client.cookies["django_language"] = language
     page = client.get("/assessments/new/").content.decode()
