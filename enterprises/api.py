@@ -1,11 +1,16 @@
 import django_filters
-from rest_framework import permissions, serializers, viewsets
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from common.api import IdFilter, ModifiedSinceFilter
 
 from . import selectors
 from .models import Centre, Enterprise, Sector
-from .taxcode import compact_tax_code, format_tax_code
+from .taxcode import clean_tax_code, format_tax_code
 
 
 class SectorSerializer(serializers.ModelSerializer):
@@ -73,10 +78,27 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         return format_tax_code(obj.tax_code)
 
 
-class EnterpriseFilter(django_filters.FilterSet):
-    tax_code = django_filters.CharFilter(
-        method="filter_tax_code", label="Exact tax code (with or without dash)"
+class EnterpriseLookupSerializer(serializers.Serializer):
+    """What the look-up by tax code tells of an enterprise outside the caller's scope: no more than
+    a submission names it by (the ``enterprise`` object of an assessment)."""
+
+    tax_code = serializers.CharField(
+        help_text="10 digits, or 13 (10+3) for a branch; stored without the dash"
     )
+    name = serializers.CharField()
+    unit = serializers.CharField(source="unit.code", help_text="Code of the enterprise's unit")
+    sector = serializers.CharField(source="sector.code", help_text="VSIC 2018 division")
+
+
+TAX_CODE_PARAMETER = OpenApiParameter(
+    "tax_code",
+    str,
+    required=True,
+    description="Exact tax code: 10 digits, or 10+3 for a branch (with or without the dash).",
+)
+
+
+class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Name or tax code, diacritics ignored")
     modified_since = ModifiedSinceFilter(field_name="updated_at", lookup_expr="gte")
 
@@ -87,23 +109,65 @@ class EnterpriseFilter(django_filters.FilterSet):
         model = Enterprise
         fields = ["size"]
 
-    def filter_tax_code(self, queryset, name, value):
-        return queryset.filter(tax_code=compact_tax_code(value))
-
     def filter_q(self, queryset, name, value):
         return selectors.search_enterprises(queryset, value)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "tax_code",
+                str,
+                description="Alias of `/enterprises/lookup/`: with it, the list holds at most the one "
+                "enterprise of this exact tax code, in the look-up's fields, and the other filters "
+                "are ignored. A blank or malformed tax code is a 400.",
+                deprecated=True,
+            )
+        ]
+    )
+)
 class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
     """Enterprises the caller may see (a centre: those of its own assessments; a province officer:
-    their province; the ministry: all). ``?tax_code=`` looks one up exactly."""
+    their province; the ministry: all). The look-up by exact tax code is an action of its own."""
 
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
 
     def get_queryset(self):
-        tax_code = self.request.query_params.get("tax_code")
-        if tax_code and self.action == "list" and self.request.user.has_perm("enterprises.lookup_enterprise"):
-            # Look-up by exact tax code is open to every role that records assessments, as on the page.
-            return Enterprise.objects.all()
         return Enterprise.objects.for_user(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        if "tax_code" in request.query_params:
+            found = self._look_up(request)
+            results = EnterpriseLookupSerializer([found] if found else [], many=True).data
+            return Response({"next": None, "previous": None, "results": results})
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[TAX_CODE_PARAMETER],
+        responses={
+            200: EnterpriseLookupSerializer,
+            400: OpenApiResponse(description="The tax code is missing, blank or not valid."),
+            404: OpenApiResponse(description="No enterprise with this tax code is registered."),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="lookup", filter_backends=[], pagination_class=None)
+    def lookup(self, request):
+        """One registered enterprise by its exact tax code, whoever assessed it: its name, tax
+        code, unit and sector, so that a submission can name it."""
+        found = self._look_up(request)
+        if found is None:
+            raise Http404
+        return Response(EnterpriseLookupSerializer(found).data)
+
+    def _look_up(self, request) -> Enterprise | None:
+        """The one place that reads outside the caller's scope: one row for one valid tax code."""
+        if not request.user.has_perm("enterprises.lookup_enterprise"):
+            raise exceptions.PermissionDenied
+        raw = request.query_params.get("tax_code", "")
+        try:
+            tax_code = clean_tax_code(raw)
+        except ValidationError as exc:
+            raise exceptions.ValidationError({"tax_code": exc.messages}) from None
+        return selectors.enterprise_by_tax_code(tax_code)

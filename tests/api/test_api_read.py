@@ -71,7 +71,8 @@ def test_a_centre_key_sees_its_enterprises_and_looks_up_any_by_tax_code(world, k
     stranger = world["other"].enterprise
     assert client.get(f"/api/v1/enterprises/{stranger.pk}/").status_code == 404
     found = client.get("/api/v1/enterprises/", {"tax_code": stranger.tax_code}).json()["results"]
-    assert [row["id"] for row in found] == [stranger.pk]
+    assert [row["tax_code"] for row in found] == [stranger.tax_code]
+    assert "id" not in found[0]  # the look-up names it, nothing more (tests/api/test_enterprise_lookup.py)
 
 
 def test_revoked_expired_and_unknown_keys_are_refused(world, key_for, centre):
