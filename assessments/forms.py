@@ -40,6 +40,10 @@ class AssessmentForm(forms.ModelForm):
         self.user = user
         if self.instance.pk:
             self.initial["tax_code"] = self.instance.enterprise.tax_code_display
+        designates = not user.is_centre_user  # only the ministry or the unit's officer designates
+        if not designates:
+            for name in validation.DEMONSTRATION_FIELDS:
+                del self.fields[name]
         if user.is_centre_user:
             del self.fields["centre"]
         else:
@@ -75,15 +79,34 @@ class AssessmentForm(forms.ModelForm):
                 Column("production_unit", css_class="col-md-3"),
             ),
             "detailed_advised",
-            Fieldset(
-                _("Demonstration model"),
-                Row(
-                    Column("demonstration_model", css_class="col-md-3"),
-                    Column("demonstration_date", css_class="col-md-3"),
-                    Column("demonstration_description", css_class="col-md-6"),
-                ),
+            *(
+                [
+                    Fieldset(
+                        _("Demonstration model"),
+                        Row(
+                            Column("demonstration_model", css_class="col-md-3"),
+                            Column("demonstration_date", css_class="col-md-3"),
+                            Column("demonstration_description", css_class="col-md-6"),
+                        ),
+                    )
+                ]
+                if designates
+                else []
             ),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A centre's form has no designation fields; values posted for them anyway are refused, as
+        # the API and the import refuse them, rather than silently dropped.
+        sent = {name: self.data.get(name) or None for name in validation.DEMONSTRATION_FIELDS}
+        stored = self.instance if self.instance.pk else None
+        if stored is not None and sent["demonstration_model"] is not None:
+            sent["demonstration_model"] = True  # a checkbox posts "on"
+        for field, messages in validation.designation_errors(sent, by=self.user, stored=stored).items():
+            for message in messages:
+                self.add_error(None, f"{field}: {message}")
+        return cleaned
 
     def clean_tax_code(self):
         compact = clean_tax_code(self.cleaned_data.get("tax_code", ""))

@@ -1057,11 +1057,21 @@ def validate(
                 )
             )
         data = _clean_row(v, ASSESSMENT_DATA, {"demonstration_model": False})
-        for fname, messages in validation.validate_assessment(data, today=today).items():
-            for message in messages:
-                errors.append(RowError(ASSESSMENTS.name, n, col.get(fname, fname), message))
         ext = v.get("external_id")
         old = existing.get(ext)
+        row_errors = validation.validate_assessment(data, today=today)
+        for fname, messages in validation.designation_errors(data, by=user, stored=old).items():
+            row_errors.setdefault(fname, []).extend(messages)
+        for fname, messages in row_errors.items():
+            for message in messages:
+                errors.append(RowError(ASSESSMENTS.name, n, col.get(fname, fname), message))
+        if user.is_centre_user:  # a centre never writes the designation: the stored one stays
+            for fname in validation.DEMONSTRATION_FIELDS:
+                data[fname] = (
+                    getattr(old, fname)
+                    if old is not None
+                    else Assessment._meta.get_field(fname).get_default()
+                )
         if old is not None and old.is_locked:
             errors.append(
                 RowError(

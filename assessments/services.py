@@ -153,15 +153,22 @@ def _children(assessment, model, fields, rows):
     return objects
 
 
-def _validate_all(data, baseline, waste_streams, options) -> None:
-    _raise_if(collect_errors(data, baseline, waste_streams, options))
+def _validate_all(data, baseline, waste_streams, options, *, by=None, sent=None, stored=None) -> None:
+    _raise_if(collect_errors(data, baseline, waste_streams, options, by=by, sent=sent, stored=stored))
 
 
-def collect_errors(data, baseline, waste_streams, options) -> dict:
-    """Every business-rule error of a submission, keyed by field path (``options.2.investment_vnd``)."""
+def collect_errors(data, baseline, waste_streams, options, *, by=None, sent=None, stored=None) -> dict:
+    """Every business-rule error of a submission, keyed by field path (``options.2.investment_vnd``).
+    With ``by``, also what the caller may not set (``sent``: the values the caller sent, when
+    ``data`` merges them with ``stored``)."""
     errors = {}
     for field, messages in validation.validate_assessment(data).items():
         errors[field] = messages
+    if by is not None:
+        for field, messages in validation.designation_errors(
+            data if sent is None else sent, by=by, stored=stored
+        ).items():
+            errors.setdefault(field, []).extend(messages)
     for prefix, rows, check in (
         ("baseline", baseline, validation.validate_baseline),
         ("waste_streams", waste_streams, validation.validate_waste_stream),
@@ -187,7 +194,7 @@ def rule_errors(data: dict, enterprise_ref: dict, baseline, waste_streams, optio
     from enterprises.services import registration_errors
     from enterprises.taxcode import clean_tax_code
 
-    errors = collect_errors(data, list(baseline), list(waste_streams), list(options))
+    errors = collect_errors(data, list(baseline), list(waste_streams), list(options), by=by)
     if enterprise_ref.get("tax_code"):
         try:
             clean_tax_code(enterprise_ref["tax_code"])
@@ -238,7 +245,7 @@ def record_submission(
     from enterprises.services import find_or_create_for_assessment
 
     baseline, waste_streams, options = list(baseline), list(waste_streams), list(options)
-    errors = collect_errors(data, baseline, waste_streams, options)
+    errors = collect_errors(data, baseline, waste_streams, options, by=by)
     enterprise = None
     try:
         enterprise = find_or_create_for_assessment(
@@ -275,7 +282,8 @@ def _record(*, by, data, baseline, waste_streams, options, validated=False) -> A
     )
     ensure_unit_accepts_new_data(data["enterprise"].unit)
     if not validated:
-        _validate_all(data, baseline, waste_streams, options)
+        _validate_all(data, baseline, waste_streams, options, by=by)
+    data = validation.without_designation(data, by=by)
     # Sandbox or real comes from the caller's key, never from the submitted data.
     assessment = Assessment(
         **data, created_by=_user_or_none(by), is_sandbox=bool(getattr(by, "is_sandbox", False))
@@ -318,7 +326,10 @@ def update_assessment(
     baseline = None if baseline is None else list(baseline)
     waste_streams = None if waste_streams is None else list(waste_streams)
     options = None if options is None else list(options)
-    _validate_all(merged, baseline or [], waste_streams or [], options or [])
+    _validate_all(
+        merged, baseline or [], waste_streams or [], options or [], by=by, sent=data, stored=assessment
+    )
+    data = validation.without_designation(data, by=by)
     for field, value in data.items():
         setattr(assessment, field, value)
     if assessment.status == Assessment.Status.RETURNED:
@@ -471,7 +482,7 @@ def record_assessment_batch(*, by, items: list[dict]) -> list[int]:
             list(item.get("options") or []),
         )
         children.append((baseline, waste_streams, options))
-        for field, messages in collect_errors(item, baseline, waste_streams, options).items():
+        for field, messages in collect_errors(item, baseline, waste_streams, options, by=by).items():
             errors[f"items.{i}.{field}"] = messages
 
     # Enterprises: the registered ones in one query; a new one is registered as a single

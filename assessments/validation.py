@@ -14,6 +14,7 @@ MAX_QUANTITY = Decimal("1e12")  # per year, in the field's unit: anything larger
 MONEY_FIELDS = ("investment_vnd", "annual_savings_vnd")
 SAVING_FIELDS = ("electricity_kwh", "coal_t", "oil_t", "gas_m3", "water_m3", "materials_t", "chemicals_kg")
 EARLIEST_DATE = datetime.date(2000, 1, 1)
+DEMONSTRATION_FIELDS = ("demonstration_model", "demonstration_date", "demonstration_description")
 
 
 def _add(errors, field, message):
@@ -71,6 +72,37 @@ def validate_assessment(data: dict, *, today: datetime.date | None = None) -> di
     if data.get("demonstration_model") and not data.get("demonstration_date"):
         _add(errors, "demonstration_date", _("Give the date from which the demonstration model runs."))
     return errors
+
+
+def designation_errors(data: dict, *, by, stored=None) -> dict:
+    """A centre (its users and its API keys) never designates a demonstration model: only the
+    ministry or the officer of the enterprise's province does (the designation page's rule). From a
+    centre, any ``demonstration_*`` value other than empty or false is refused, except the value
+    already stored on ``stored`` (a record read and sent back unchanged)."""
+    if not getattr(by, "is_centre_user", False):
+        return {}
+    errors: dict = {}
+    for field in DEMONSTRATION_FIELDS:
+        value = data.get(field)
+        if value in (None, False, "") or (stored is not None and getattr(stored, field) == value):
+            continue
+        _add(
+            errors,
+            field,
+            _(
+                "Only the ministry or the officer of the enterprise's province designates a "
+                "demonstration model: a centre leaves this field empty."
+            ),
+        )
+    return errors
+
+
+def without_designation(data: dict, *, by) -> dict:
+    """``data`` less the designation fields when ``by`` is a centre, which never writes them (an
+    empty or false value from a centre neither clears nor sets a designation)."""
+    if not getattr(by, "is_centre_user", False):
+        return data
+    return {k: v for k, v in data.items() if k not in DEMONSTRATION_FIELDS}
 
 
 def validate_baseline(data: dict) -> dict:
