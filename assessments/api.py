@@ -18,6 +18,7 @@ from common.api import (
     IntegerFilter,
     ModifiedSinceFilter,
     StableCursorPagination,
+    StrictJSONTypes,
     ValuesRepresentation,
     fetch_rows,
     flatten_errors,
@@ -38,19 +39,19 @@ from .models import (
 from .selectors import assessments_for, id_by_external_id
 
 
-class BaselineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class BaselineSerializer(StrictJSONTypes, FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = BaselineConsumption
         fields = ["resource", "quantity_per_year", "per_unit_product"]
 
 
-class WasteStreamSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class WasteStreamSerializer(StrictJSONTypes, FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = WasteStream
         fields = ["name", "kind", "quantity", "unit", "cost_vnd_per_year"]
 
 
-class OptionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class OptionSerializer(StrictJSONTypes, FieldsBuiltOnce, serializers.ModelSerializer):
     payback_years = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
 
     class Meta:
@@ -162,7 +163,7 @@ def represent_assessment(pk: int, children=LIST_CHILDREN) -> dict:
     return row
 
 
-class EnterpriseRefSerializer(FieldsBuiltOnce, serializers.Serializer):
+class EnterpriseRefSerializer(StrictJSONTypes, FieldsBuiltOnce, serializers.Serializer):
     tax_code = serializers.CharField(max_length=20, help_text="10 digits, or 10+3 for a branch")
     name = serializers.CharField(
         max_length=255, required=False, help_text="Only to register a new enterprise"
@@ -170,8 +171,17 @@ class EnterpriseRefSerializer(FieldsBuiltOnce, serializers.Serializer):
     unit = serializers.CharField(max_length=2, required=False, help_text="Code of one of the 34 units")
     sector = serializers.CharField(max_length=2, required=False, help_text="VSIC 2018 division")
 
+    def validate(self, attrs):
+        # Required even in a PATCH: the tax code is what names the enterprise (DRF skips a missing
+        # field of a nested object in a partial update, which then failed with a KeyError).
+        if "tax_code" not in attrs:
+            raise serializers.ValidationError(
+                {"tax_code": [self.fields["tax_code"].error_messages["required"]]}
+            )
+        return attrs
 
-class AssessmentWriteSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+
+class AssessmentWriteSerializer(StrictJSONTypes, FieldsBuiltOnce, serializers.ModelSerializer):
     """What a centre sends. The centre, status and submitter come from the key, never the body."""
 
     enterprise = EnterpriseRefSerializer()
@@ -258,7 +268,7 @@ def _every_batch_error(body, errors, *, by) -> dict:
     return flat or errors
 
 
-class BatchSerializer(serializers.Serializer):
+class BatchSerializer(StrictJSONTypes, serializers.Serializer):
     items = AssessmentWriteSerializer(
         many=True,
         min_length=1,
@@ -298,7 +308,7 @@ def _already_exists(conflicts: list[tuple[str, str, int]]) -> Response:
     )
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why: the centre sees it and corrects")
 
 
@@ -521,7 +531,7 @@ class SandboxView(APIView):
         return Response({"deleted": deleted})
 
 
-class SimulateReviewSerializer(serializers.Serializer):
+class SimulateReviewSerializer(StrictJSONTypes, serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["accepted", "returned"])
     reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, help_text="Needed to return"

@@ -6,7 +6,7 @@ import re
 
 import orjson
 from django import forms
-from django_filters import BooleanFilter, IsoDateTimeFilter, NumberFilter
+from django_filters import BooleanFilter, CharFilter, IsoDateTimeFilter, NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.pagination import CursorPagination
@@ -141,6 +141,78 @@ class FieldsBuiltOnce:
             name: _new_serializer(field) if isinstance(field, BaseSerializer) else copy.copy(field)
             for name, field in prototypes.items()
         }
+
+
+def _json_type_fits(field, value) -> bool:
+    """Whether ``value``, as JSON gave it, has the type the schema documents for ``field``. DRF
+    coerces more than the schema allows (``0`` for a text, ``"12"`` or ``12.0`` for a whole
+    number, ``"yes"`` for a boolean)."""
+    from rest_framework import fields, serializers
+
+    if value is None:
+        return True  # allow_null is DRF's own check, with its own message
+    if isinstance(field, (serializers.BaseSerializer, fields.DictField, fields.JSONField)):
+        return True  # a nested serializer checks its own fields; free JSON is free
+    if isinstance(field, fields.ListField):
+        return isinstance(value, list)
+    if isinstance(field, fields.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(field, fields.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(field, (fields.DecimalField, fields.FloatField)):
+        # Decimals are documented as a string or a number (a string keeps the precision).
+        return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    if isinstance(field, (fields.CharField, fields.ChoiceField, fields.DateField, fields.DateTimeField)):
+        return isinstance(value, str)
+    return True
+
+
+class StrictJSONTypes:
+    # For an input serializer: each field takes the JSON type the schema gives it, and a value of
+    # another type is refused on its path (with every other error of the body), instead of being
+    # coerced ("description": 0 stored as "0"). Nested serializers with this mixin check their own.
+
+    def to_internal_value(self, data):
+        from collections.abc import Mapping
+
+        from rest_framework.exceptions import ValidationError
+        from rest_framework.settings import api_settings
+
+        wrong = {}
+        if isinstance(data, Mapping):
+            for name, field in self.fields.items():
+                if field.read_only or name not in data or _json_type_fits(field, data[name]):
+                    continue
+                wrong[name] = _wrong_type_error(field)
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as exc:
+            if not wrong:
+                raise
+            detail = (
+                exc.detail
+                if isinstance(exc.detail, dict)
+                else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
+            )
+            raise ValidationError({**detail, **wrong}) from None
+        if wrong:
+            raise ValidationError(wrong)
+        return value
+
+
+def _wrong_type_error(field):
+    """DRF's own error for a value of the wrong type for ``field`` (translated, with its code)."""
+    from rest_framework import fields
+    from rest_framework.exceptions import ValidationError
+
+    key = "not_a_list" if isinstance(field, fields.ListField) else "invalid"
+    if key not in field.error_messages:
+        key = "invalid" if "invalid" in field.error_messages else next(iter(field.error_messages))
+    try:
+        field.fail(key, format="", input="", input_type="")
+    except ValidationError as exc:
+        return exc.detail
+    return None
 
 
 def _new_serializer(serializer):
@@ -336,11 +408,10 @@ class StrictBooleanFilter(BooleanFilter):
 
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, except that a parameter sent empty (``?kind=``) is refused unless the filter
-    takes free text: an enumeration, a number or a date has no empty value."""
+    takes free text: an enumeration, a number, a date or a code of a pattern has no empty value."""
 
     def filter_queryset(self, request, queryset, view):
         from django.utils.translation import gettext
-        from django_filters import CharFilter
         from rest_framework.exceptions import ValidationError
 
         filterset_class = self.get_filterset_class(view, queryset)
@@ -348,21 +419,52 @@ class StrictFilterBackend(DjangoFilterBackend):
             empty = {
                 name: [gettext("Enter a valid value.")]
                 for name, filter_ in filterset_class.base_filters.items()
-                if request.query_params.get(name) == "" and not isinstance(filter_, CharFilter)
+                if request.query_params.get(name) == ""
+                and (not isinstance(filter_, CharFilter) or isinstance(filter_, PatternFilter))
             }
             if empty:
                 raise ValidationError(empty)
         return super().filter_queryset(request, queryset, view)
 
 
-@extend_schema_field({"type": "integer"})
 class IntegerFilter(NumberFilter):
-    """A whole number (``NumberFilter`` would take 0.5): anything else answers 400."""
+    """A whole number (``NumberFilter`` would take 0.5): anything else answers 400. The schema
+    states the range it accepts (``min_value``, ``max_value``), so that a value it allows is never
+    refused."""
 
     field_class = _WholeNumberField
 
+    def __init__(self, *args, **kwargs):
+        from drf_spectacular.drainage import set_override
 
-@extend_schema_field({"type": "integer", "minimum": 1})
+        super().__init__(*args, **kwargs)
+        schema = {"type": "integer"}
+        if self.extra.get("min_value") is not None:
+            schema["minimum"] = self.extra["min_value"]
+        if self.extra.get("max_value") is not None:
+            schema["maximum"] = self.extra["max_value"]
+        set_override(self, "field", schema)
+
+
+class PatternFilter(CharFilter):
+    """Exact text of a known shape (a unit's code, an indicator's code): the schema gives the
+    pattern, a value that does not match it answers 400, and one that matches but names nothing
+    matches no row."""
+
+    def __init__(self, *args, pattern: str, max_length: int | None = None, **kwargs):
+        from django.core.validators import MaxLengthValidator, RegexValidator
+        from drf_spectacular.drainage import set_override
+
+        kwargs.setdefault(
+            "validators", [RegexValidator(pattern), *([MaxLengthValidator(max_length)] if max_length else [])]
+        )
+        super().__init__(*args, **kwargs)
+        schema = {"type": "string", "pattern": pattern}
+        if max_length:
+            schema["maxLength"] = max_length
+        set_override(self, "field", schema)
+
+
 class IdFilter(IntegerFilter):
     """The id of a related record: a whole number from 1; 0.5, -1 or "abc" answer 400."""
 

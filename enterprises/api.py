@@ -90,9 +90,12 @@ class EnterpriseLookupSerializer(serializers.Serializer):
     sector = serializers.CharField(source="sector.code", help_text="VSIC 2018 division")
 
 
+# 10 or 13 digits; python-stdnum also takes spaces, dots and dashes between them. The check digit
+# cannot be written as a pattern: a tax code of the right shape may still be a 400.
+TAX_CODE_SCHEMA = {"type": "string", "pattern": r"^\s*[-. ]*(?:[0-9][-. ]*){10}(?:(?:[0-9][-. ]*){3})?\s*$"}
 TAX_CODE_PARAMETER = OpenApiParameter(
     "tax_code",
-    str,
+    TAX_CODE_SCHEMA,
     required=True,
     description="Exact tax code: 10 digits, or 10+3 for a branch (with or without the dash).",
 )
@@ -118,7 +121,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         parameters=[
             OpenApiParameter(
                 "tax_code",
-                str,
+                TAX_CODE_SCHEMA,
                 description="Alias of `/enterprises/lookup/`: with it, the list holds at most the one "
                 "enterprise of this exact tax code, in the look-up's fields, and the other filters "
                 "are ignored. A blank or malformed tax code is a 400.",

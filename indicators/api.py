@@ -6,7 +6,7 @@ anonymous callers national and regional values of public indicators."""
 import django_filters
 from rest_framework import permissions, serializers, viewsets
 
-from common.api import IdFilter, IntegerFilter, StrictBooleanFilter
+from common.api import IdFilter, IntegerFilter, PatternFilter, StrictBooleanFilter
 
 from . import selectors
 from .models import Dimension, Indicator, IndicatorTarget, IndicatorValue, Level
@@ -108,7 +108,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
 
 
 class IndicatorValueFilter(django_filters.FilterSet):
-    indicator = django_filters.CharFilter(field_name="indicator__code")
+    indicator = PatternFilter(field_name="indicator__code", pattern=r"^[-a-zA-Z0-9_]+$", max_length=60)
     year = IntegerFilter(field_name="year")
     year_from = IntegerFilter(field_name="year", lookup_expr="gte")
     year_to = IntegerFilter(field_name="year", lookup_expr="lte")
@@ -121,7 +121,7 @@ class IndicatorValueFilter(django_filters.FilterSet):
     )
     cumulative = StrictBooleanFilter()
     unit = IdFilter(field_name="unit_id")
-    region = django_filters.CharFilter(field_name="region__key")
+    region = PatternFilter(field_name="region__key", pattern=r"^[-a-zA-Z0-9_]+$", max_length=20)
 
     class Meta:
         model = IndicatorValue

@@ -1,6 +1,9 @@
+import django_filters
 from rest_framework import permissions, serializers, viewsets
 
-from .models import AdministrativeUnit
+from common.api import PatternFilter
+
+from .models import AdministrativeUnit, Generation
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -27,13 +30,22 @@ class UnitSerializer(serializers.ModelSerializer):
         ]
 
 
+class UnitFilter(django_filters.FilterSet):
+    generation = django_filters.TypedChoiceFilter(choices=Generation.choices, coerce=int)
+    code = PatternFilter(pattern=r"^[0-9]{2}$", max_length=2, help_text="Two digits, e.g. 01 or 80")
+
+    class Meta:
+        model = AdministrativeUnit
+        fields = ["generation", "code", "kind"]
+
+
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     """Administrative units of both generations (63 until 30/06/2025, 34 since); a unit is
     (generation, code). Filter with ``?generation=34`` or ``?code=80``."""
 
     serializer_class = UnitSerializer
     permission_classes = [permissions.AllowAny]
-    filterset_fields = ["generation", "code", "kind"]
+    filterset_class = UnitFilter
     pagination_class = None
 
     def get_queryset(self):

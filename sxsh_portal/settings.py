@@ -254,7 +254,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.api.StableCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["common.api.StrictFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["common.api.ORJSONRenderer"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["common.api.FixedWindowThrottle"],

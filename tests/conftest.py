@@ -2,8 +2,16 @@ import os
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from sxsh_portal.celery import app as celery_app
+
+# The README's test command is deterministic: every Hypothesis test (the schema fuzz included) draws
+# the same examples on every run and keeps no example database between runs. The randomised fuzz
+# is its own target (`make fuzz`), with a seed it prints (SXSH_FUZZ_SEED) and a larger budget.
+hypothesis_settings.register_profile("suite", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("fuzz", derandomize=False, database=None, print_blob=True)
+hypothesis_settings.load_profile("fuzz" if os.environ.get("SXSH_FUZZ_SEED") else "suite")
 
 
 def pytest_configure(config):

@@ -6,7 +6,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import StableCursorPagination
+from common.api import StableCursorPagination, StrictJSONTypes
 from common.idempotency import idempotent
 
 from . import selectors, services
@@ -22,7 +22,7 @@ class IsCentre(permissions.BasePermission):
         return bool(getattr(request.user, "is_centre_user", False))
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(StrictJSONTypes, serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         required=False,
