@@ -289,8 +289,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
-# Webhooks to http:// and private addresses: development and tests only (default: DEBUG).
+# Webhooks to http://, any port and private addresses: development and tests only (default: DEBUG).
 WEBHOOKS_ALLOW_INSECURE = env.bool("WEBHOOKS_ALLOW_INSECURE", default=DEBUG)
+# Ports a production webhook may use besides 443 (comma-separated; default none).
+SXSH_WEBHOOK_ALLOWED_PORTS = env.list("SXSH_WEBHOOK_ALLOWED_PORTS", cast=int, default=[])
 # Requests per minute: per centre API key, per signed-in user, per address for anonymous callers.
 API_RATE_LIMITS = {
     "key": env.int("API_RATE_LIMIT_KEY", default=120),
