@@ -151,6 +151,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind reverse proxies (docs/DEPLOY.md) the client's address is the SXSH_TRUSTED_PROXY_COUNT-th
+# entry from the right of X-Forwarded-For; 0: REMOTE_ADDR (gunicorn faces the clients). Axes locks
+# out, and the API throttles and counts wrong keys, by this one function. (Axes' AXES_IPWARE_*
+# settings would need django-ipware, which is not installed; the callable takes precedence anyway.)
+SXSH_TRUSTED_PROXY_COUNT = env.int("SXSH_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "common.clientip.client_ip"
 
 # --- Language, time, numbers ---------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
