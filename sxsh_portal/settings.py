@@ -305,6 +305,8 @@ API_RATE_LIMITS = {
     "user": env.int("API_RATE_LIMIT_USER", default=240),
     "anon": env.int("API_RATE_LIMIT_ANON", default=60),
 }
+# Wrong API keys a client address may send in a minute; then 429 until the minute ends (0: no limit).
+SXSH_API_KEY_FAILURES_PER_MINUTE = env.int("SXSH_API_KEY_FAILURES_PER_MINUTE", default=20)
 
 # --- Celery ------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
