@@ -13,4 +13,5 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost
 RUN useradd --create-home portal && mkdir -p /data/media && chown -R portal /app /data
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "sxsh_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--max-requests", "1000", "--max-requests-jitter", "100", "--access-logfile", "-"]
+# Proxies on Docker's private networks may set X-Forwarded-Proto (docs/DEPLOY.md, "Reverse proxy").
+CMD ["gunicorn", "sxsh_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--max-requests", "1000", "--max-requests-jitter", "100", "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"]

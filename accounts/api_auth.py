@@ -5,12 +5,37 @@ centre user has, so the one scoping mechanism (``for_user``) and the ``rules`` p
 API calls exactly as to the pages.
 """
 
+import logging
+
 import rules
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from common.api import count_in_window
+from common.clientip import client_ip
 from enterprises.models import CentreAPIKey
+
+logger = logging.getLogger(__name__)
+
+# Wrong keys counted per client address and minute (in Redis, with the throttle's counters).
+FAILURES_COUNTER = "api-key-failures"
+FAILURES_WINDOW = 60
+
+
+class TooManyWrongKeys(exceptions.Throttled):
+    """429 with Retry-After, in the API's error format (code ``throttled``)."""
+
+    def __init__(self, wait: int):
+        super().__init__(
+            detail=_(
+                "Too many wrong API keys from your address: wait %(seconds)s seconds, then send "
+                "your centre's valid key."
+            )
+            % {"seconds": wait}
+        )
+        self.wait = wait
 
 
 class CentreKeyUser:
@@ -47,6 +72,11 @@ class CentreKeyUser:
 
 
 class CentreAPIKeyAuthentication(authentication.BaseAuthentication):
+    """A centre's key. Wrong keys (unknown, revoked, expired, of an inactive centre) are counted per
+    client address; past ``SXSH_API_KEY_FAILURES_PER_MINUTE`` in a minute every key from that
+    address, a valid one too, gets 429 until the minute ends: a guesser learns nothing from the
+    rest of its guesses (ASVS 2.2.1). A request without a key is not counted."""
+
     keyword = "Api-Key"
 
     def authenticate(self, request):
@@ -56,14 +86,30 @@ class CentreAPIKeyAuthentication(authentication.BaseAuthentication):
         scheme, _sep, key = header.partition(" ")
         if scheme != self.keyword:
             return None
+        limit = int(getattr(settings, "SXSH_API_KEY_FAILURES_PER_MINUTE", 20) or 0)
+        address = client_ip(request)
+        if limit:
+            failures, wait = count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW, add=0)
+            if failures >= limit:
+                raise TooManyWrongKeys(wait)
         key = key.strip()
         try:
             api_key = CentreAPIKey.objects.get_from_key(key)
         except CentreAPIKey.DoesNotExist:
+            self._failed(address, limit)
             raise exceptions.AuthenticationFailed(_("Unknown API key.")) from None
         if api_key.has_expired or api_key.revoked or not api_key.centre.is_active:
+            self._failed(address, limit)
             raise exceptions.AuthenticationFailed(_("This API key was revoked or has expired."))
         return CentreKeyUser(api_key), api_key
+
+    @staticmethod
+    def _failed(address: str, limit: int) -> None:
+        if not limit:
+            return
+        failures, _wait = count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW)
+        if failures == limit:
+            logger.warning("%s wrong API keys in a minute from %s: refused until it ends", limit, address)
 
     def authenticate_header(self, request):
         return self.keyword

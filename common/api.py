@@ -13,6 +13,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
+from common.clientip import client_ip
+
 _drf_encoder = JSONEncoder()
 
 
@@ -227,10 +229,50 @@ def _new_serializer(serializer):
     return type(serializer)(*serializer._args, **kwargs)
 
 
+def count_in_window(counter: str, ident: str, *, window: int = 60, add: int = 1) -> tuple[int, int]:
+    """Add ``add`` to ``ident``'s count in the current fixed window of ``window`` seconds (``add=0``
+    only reads it); returns the count and the seconds until the window ends. Atomic: on Redis SET NX
+    with the expiry then INCRBY, sent together; elsewhere ``cache.add`` + ``cache.incr``."""
+    import time
+
+    from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+    from django.core.cache.backends.redis import RedisCache
+
+    now = time.time()
+    window_start = int(now // window) * window
+    cache_key = f"{counter}:{ident}:{window_start}"
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        count = _count_on_redis(backend, cache_key, window, add)
+    else:
+        cache.add(cache_key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(cache_key, add)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, add, timeout=window + 5)
+            count = add
+    return count, max(1, int(window_start + window - now) + 1)
+
+
+def _count_on_redis(backend, cache_key: str, window: int, add: int) -> int:
+    """One round trip instead of the cache API's three; each command is atomic, so concurrent
+    requests never under-count."""
+    key = backend.make_and_validate_key(cache_key)
+    # Django makes a new client object (with its table of response callbacks) on every call;
+    # one per cache backend (per thread, as the backends are) on the same pool does.
+    client = getattr(backend._cache, "_throttle_client", None)
+    if client is None:
+        client = backend._cache._throttle_client = backend._cache.get_client(key, write=True)
+    pipeline = client.pipeline(transaction=False)
+    pipeline.set(key, 0, ex=window + 5, nx=True)
+    pipeline.incrby(key, add)
+    return pipeline.execute()[1]
+
+
 class FixedWindowThrottle:
-    """Requests per minute per API key (or user, or address), counted atomically: ``cache.add`` is
-    SET NX and ``cache.incr`` is INCRBY on Redis, so concurrent requests never under-count (DRF's
-    own throttles read, then write). Over the limit: 429 with ``Retry-After``."""
+    """Requests per minute per API key, signed-in user, or client address (``common.clientip``:
+    behind the proxy, the client's, not the proxy's), counted atomically by ``count_in_window``
+    (DRF's own throttles read, then write). Over the limit: 429 with ``Retry-After``."""
 
     window = 60
 
@@ -247,49 +289,18 @@ class FixedWindowThrottle:
             return "key", key.prefix
         if getattr(user, "is_authenticated", False):
             return "user", str(user.pk)
-        return "anon", request.META.get("REMOTE_ADDR", "")
+        return "anon", client_ip(request)
 
     def allow_request(self, request, view):
-        import time
-
-        from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-        from django.core.cache.backends.redis import RedisCache
-
         kind, ident = self._ident(request)
         limit = self.rates.get(kind)
         if not limit:
             return True
-        now = time.time()
-        window_start = int(now // self.window) * self.window
-        cache_key = f"throttle:{kind}:{ident}:{window_start}"
-        backend = caches[DEFAULT_CACHE_ALIAS]
-        if isinstance(backend, RedisCache):
-            count = self._count_on_redis(backend, cache_key)
-        else:
-            cache.add(cache_key, 0, timeout=self.window + 5)
-            try:
-                count = cache.incr(cache_key)
-            except ValueError:  # expired between add and incr
-                cache.add(cache_key, 1, timeout=self.window + 5)
-                count = 1
+        count, retry_after = count_in_window(f"throttle:{kind}", ident, window=self.window)
         if count > limit:
-            self.retry_after = max(1, int(window_start + self.window - now) + 1)
+            self.retry_after = retry_after
             return False
         return True
-
-    def _count_on_redis(self, backend, cache_key) -> int:
-        """SET NX with the expiry, then INCR, sent together (one round trip instead of the cache
-        API's three); each is atomic, so concurrent requests still never under-count."""
-        key = backend.make_and_validate_key(cache_key)
-        # Django makes a new client object (with its table of response callbacks) on every call;
-        # one per cache backend (per thread, as the backends are) on the same pool does.
-        client = getattr(backend._cache, "_throttle_client", None)
-        if client is None:
-            client = backend._cache._throttle_client = backend._cache.get_client(key, write=True)
-        pipeline = client.pipeline(transaction=False)
-        pipeline.set(key, 0, ex=self.window + 5, nx=True)
-        pipeline.incr(key)
-        return pipeline.execute()[1]
 
     def wait(self):
         return self.retry_after

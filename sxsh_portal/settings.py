@@ -151,6 +151,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind reverse proxies (docs/DEPLOY.md) the client's address is the SXSH_TRUSTED_PROXY_COUNT-th
+# entry from the right of X-Forwarded-For; 0: REMOTE_ADDR (gunicorn faces the clients). Axes locks
+# out, and the API throttles and counts wrong keys, by this one function. (Axes' AXES_IPWARE_*
+# settings would need django-ipware, which is not installed; the callable takes precedence anyway.)
+SXSH_TRUSTED_PROXY_COUNT = env.int("SXSH_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "common.clientip.client_ip"
 
 # --- Language, time, numbers ---------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -289,14 +295,18 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
-# Webhooks to http:// and private addresses: development and tests only (default: DEBUG).
+# Webhooks to http://, any port and private addresses: development and tests only (default: DEBUG).
 WEBHOOKS_ALLOW_INSECURE = env.bool("WEBHOOKS_ALLOW_INSECURE", default=DEBUG)
+# Ports a production webhook may use besides 443 (comma-separated; default none).
+SXSH_WEBHOOK_ALLOWED_PORTS = env.list("SXSH_WEBHOOK_ALLOWED_PORTS", cast=int, default=[])
 # Requests per minute: per centre API key, per signed-in user, per address for anonymous callers.
 API_RATE_LIMITS = {
     "key": env.int("API_RATE_LIMIT_KEY", default=120),
     "user": env.int("API_RATE_LIMIT_USER", default=240),
     "anon": env.int("API_RATE_LIMIT_ANON", default=60),
 }
+# Wrong API keys a client address may send in a minute; then 429 until the minute ends (0: no limit).
+SXSH_API_KEY_FAILURES_PER_MINUTE = env.int("SXSH_API_KEY_FAILURES_PER_MINUTE", default=20)
 
 # --- Celery ------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -184,3 +184,25 @@ def test_a_session_survives_a_key_rotation_only_with_the_old_key_as_fallback(cli
     assert kept.get("/enterprises/").status_code == 200
     response = lost.get("/enterprises/")  # not seen during the fallback period: logged out
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_compose_file_trusts_exactly_one_proxy():
+    """docs/DEPLOY.md puts one reverse proxy in front of web: the portal reads the client's address
+    from the one entry it appends to X-Forwarded-For, and gunicorn trusts its scheme header."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("web", "worker", "beat"):
+        value = services[name]["environment"]["SXSH_TRUSTED_PROXY_COUNT"]
+        assert value == "${SXSH_TRUSTED_PROXY_COUNT:-1}", name  # 1 unless the .env says otherwise
+    command = services["web"]["command"]
+    assert command[command.index("--forwarded-allow-ips") + 1]
+    ports = services["web"]["ports"]
+    assert all(str(p).startswith("127.0.0.1:") for p in ports), "only the proxy may reach gunicorn"
+
+
+def test_the_image_runs_gunicorn_as_the_compose_file_does():
+    import json
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    [cmd] = [json.loads(line[len("CMD ") :]) for line in dockerfile.splitlines() if line.startswith("CMD ")]
+    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
+    assert cmd == web and "--forwarded-allow-ips" in cmd

@@ -10,6 +10,7 @@ from common.api import StableCursorPagination, StrictJSONTypes
 from common.idempotency import idempotent
 
 from . import selectors, services
+from .destinations import validate_callback_url
 from .models import EventType, WebhookDelivery, WebhookEndpoint
 
 
@@ -23,6 +24,8 @@ class IsCentre(permissions.BasePermission):
 
 
 class WebhookEndpointSerializer(StrictJSONTypes, serializers.ModelSerializer):
+    # The page's form and the model hold the same validator: one rule for every way in.
+    url = serializers.CharField(max_length=500, validators=[validate_callback_url])
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         required=False,

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .destinations import validate_callback_url
 from .models import EventType
 
 
@@ -8,6 +9,7 @@ class EndpointForm(forms.Form):
     url = forms.CharField(
         label=_("Callback URL"),
         max_length=500,
+        validators=[validate_callback_url],
         help_text=_("An https:// address of your system that accepts POST requests."),
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)

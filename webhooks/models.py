@@ -12,6 +12,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .destinations import validate_callback_url
+
 
 class EventType(models.TextChoices):
     ASSESSMENT_ACCEPTED = "assessment.accepted", _("assessment accepted")
@@ -35,7 +37,7 @@ class WebhookEndpoint(models.Model):
     centre = models.ForeignKey(
         "enterprises.Centre", verbose_name=_("centre"), on_delete=models.CASCADE, related_name="webhooks"
     )
-    url = models.URLField(_("callback URL"), max_length=500)
+    url = models.URLField(_("callback URL"), max_length=500, validators=[validate_callback_url])
     description = models.CharField(_("description"), max_length=200, blank=True)
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
     events = ArrayField(

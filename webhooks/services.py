@@ -8,20 +8,17 @@ endpoint's secret>``; the receiver recomputes it and refuses old timestamps (doc
 import datetime
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import time
 import uuid
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import destinations
 from .models import EventType, WebhookDelivery, WebhookEndpoint
 
 MAX_ATTEMPTS = 8
@@ -40,47 +37,17 @@ class DeliveryFailed(Exception):
     """An attempt failed in a way worth retrying (network error, timeout, 5xx, 429...)."""
 
 
-def allow_insecure() -> bool:
-    """Plain http and private addresses (localhost, 10.x, ...) are accepted only in development and
-    tests; in production a callback must be https to a public address (no SSRF into our network)."""
-    return getattr(settings, "WEBHOOKS_ALLOW_INSECURE", settings.DEBUG)
-
-
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.is_global and not ip.is_multicast
-
-
 def validate_url(url: str) -> str:
-    """Shape checks at registration: https (in production), a host, no credentials, and no IP
-    literal outside the public internet. Names are resolved and checked again at each delivery."""
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    insecure = allow_insecure()
-    allowed_schemes = ("https", "http") if insecure else ("https",)
-    if parts.scheme not in allowed_schemes or not parts.hostname:
-        raise ValidationError({"url": _("Give an https:// address that the portal can reach.")})
-    if parts.username or parts.password:
-        raise ValidationError({"url": _("Do not put a user name or password in the address.")})
-    if len(url) > 500:
-        raise ValidationError({"url": _("The address is longer than 500 characters.")})
-    if not insecure:
-        host = parts.hostname
-        try:
-            literal = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
-        if (
-            (literal is not None and not _address_allowed(host))
-            or host == "localhost"
-            or host.endswith((".localhost", ".local", ".internal"))
-        ):
-            raise ValidationError({"url": _("The address must be on the public internet.")})
-    return url
+    """The callback URL as stored, after the one check the page, the API, the admin and delivery
+    share (``destinations.check_url``; in production it resolves the host and checks each address)."""
+    try:
+        return destinations.check_url(url).url
+    except ValidationError as exc:
+        raise ValidationError({"url": exc.messages}) from None
 
 
 def _clean_events(events) -> list[str]:
@@ -282,18 +249,8 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def _check_destination(url: str) -> None:
-    """Resolve the host and refuse any private, loopback or link-local address (in production)."""
-    if allow_insecure():
-        return
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise DeliveryFailed(_("The host name does not resolve: %(error)s") % {"error": exc}) from exc
-    if not infos or not all(_address_allowed(info[4][0]) for info in infos):
-        raise PermissionError(_("The address resolves to a private network; the portal does not post there."))
+def _message(exc: Exception) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
 def _backoff(attempts: int) -> int:
@@ -319,11 +276,13 @@ def attempt_delivery(delivery_id: int) -> str:
         if not endpoint.is_active:
             retryable = False
             raise PermissionError(_("The endpoint is disabled."))
-        _check_destination(endpoint.url)
+        # Checked again at each attempt (the rules or the name's answer may have changed), and the
+        # post goes to the address this check approved: the name is not resolved a second time.
+        destination = destinations.check_url(endpoint.url)
         timestamp = int(time.time())
-        response = requests.post(
-            endpoint.url,
-            data=body,
+        status_code, excerpt = destinations.post(
+            destination,
+            body=body,
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": USER_AGENT,
@@ -332,28 +291,21 @@ def attempt_delivery(delivery_id: int) -> str:
                 "X-SXSH-Signature": sign(endpoint.secret, timestamp, body),
             },
             timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-            allow_redirects=False,
-            stream=True,
+            read_bytes=EXCERPT_CHARS * 4,
         )
-        try:
-            excerpt = next(response.iter_content(chunk_size=EXCERPT_CHARS * 4), b"")
-        except requests.RequestException:
-            excerpt = b""
-        finally:
-            response.close()
-        update["response_status"] = response.status_code
+        update["response_status"] = status_code
         update["response_excerpt"] = excerpt.decode("utf-8", "replace")[:EXCERPT_CHARS]
-        ok = 200 <= response.status_code < 300
+        ok = 200 <= status_code < 300
         if not ok:
-            update["error"] = _("The receiver answered %(code)s.") % {"code": response.status_code}
+            update["error"] = _("The receiver answered %(code)s.") % {"code": status_code}
             # 4xx other than 408/409/425/429 will not get better by retrying.
-            retryable = response.status_code >= 500 or response.status_code in (408, 409, 425, 429)
-    except PermissionError as exc:
+            retryable = status_code >= 500 or status_code in (408, 409, 425, 429)
+    except (PermissionError, destinations.RefusedDestination) as exc:
         ok, retryable = False, False
-        update["error"] = str(exc)[:300]
-    except (requests.RequestException, DeliveryFailed) as exc:
+        update["error"] = _message(exc)[:300]
+    except (requests.RequestException, destinations.UnresolvedHost) as exc:
         ok = False
-        update["error"] = str(exc)[:300]
+        update["error"] = _message(exc)[:300]
     if ok:
         update.update(status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now, next_attempt_at=None)
     elif retryable and attempts < MAX_ATTEMPTS:

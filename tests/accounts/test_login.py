@@ -61,3 +61,42 @@ def test_createsuperuser_makes_an_administrator():
 def test_full_name_is_in_vietnamese_order():
     user = User(first_name="Hà", last_name="Nguyễn Thị Thu")
     assert user.get_full_name() == "Nguyễn Thị Thu Hà"
+
+
+# Behind the reverse proxy (docs/DEPLOY.md): every request arrives from the proxy's address, and the
+# proxy appends the address it received the request from to X-Forwarded-For.
+PROXY = "172.18.0.1"
+
+
+def log_in(password, forwarded, client=None):
+    from django.test import Client
+
+    return (client or Client()).post(
+        "/accounts/login/",
+        {"username": "officer.danang", "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_the_proxy_failures_lock_out_one_client_not_everyone(users, settings):
+    settings.SXSH_TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in("wrong", "203.0.113.7")
+    assert log_in(PASSWORD, "203.0.113.7").status_code == 429
+    assert log_in(PASSWORD, "198.51.100.20").status_code == 302  # same user name, another client
+
+
+def test_a_client_cannot_choose_its_address_with_its_own_x_forwarded_for(users, settings):
+    settings.SXSH_TRUSTED_PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        log_in("wrong", f"10.0.0.{n}, 203.0.113.7")  # a new made-up entry each time, then the proxy's
+    assert log_in(PASSWORD, "198.51.100.99, 203.0.113.7").status_code == 429
+    assert log_in(PASSWORD, "203.0.113.7").status_code == 429
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(users, settings):
+    settings.SXSH_TRUSTED_PROXY_COUNT = 0
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in("wrong", "203.0.113.7")
+    assert log_in(PASSWORD, "198.51.100.20").status_code == 429  # one address: the proxy's

@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,3 +70,35 @@ def insecure_allowed(settings):
 @pytest.fixture
 def verify_signature():
     return verify
+
+
+class FakeDNS:
+    """A resolution table in place of the system's resolver, so no test needs the internet.
+
+    ``table[name]`` is a list of addresses, or a list of such lists: one answer per query, the last
+    repeating (a name that changes its answer between queries, as in DNS rebinding). ``queries``
+    records every name asked. A name not in the table does not resolve."""
+
+    def __init__(self):
+        self.table = {}
+        self.queries = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.queries.append(host)
+        answers = self.table.get(host)
+        if not answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if isinstance(answers[0], list):
+            return list(answers.pop(0) if len(answers) > 1 else answers[0])
+        return list(answers)
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """Every webhook test resolves names from its own table (``dns.table``)."""
+    from webhooks import destinations
+
+    fake = FakeDNS()
+    fake.table["hooks.example.vn"] = ["93.184.215.14", "2606:4700::6810:84e5"]
+    monkeypatch.setattr(destinations, "resolver", fake)
+    return fake

@@ -296,14 +296,15 @@ def test_production_accepts_only_https_to_public_addresses(users, settings, url,
             services.create_endpoint(by=users["centre"], url=url)
 
 
-def test_a_name_that_resolves_to_a_private_address_is_not_posted_to(users, submitted, settings):
+def test_a_name_that_resolves_to_a_private_address_is_not_posted_to(users, submitted, settings, dns):
     from django.utils import translation
 
     translation.activate("en")
     settings.WEBHOOKS_ALLOW_INSECURE = False
+    dns.table["intranet.example.vn"] = ["10.1.2.3"]
     endpoint = WebhookEndpoint.objects.create(
         centre=users["centre"].centre,
-        url="https://localhost:9/hook",
+        url="https://intranet.example.vn/hook",
         secret="whsec_x",
         events=["assessment.accepted"],
     )
