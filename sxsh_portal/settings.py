@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL in the address (400) or an API body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), before any view.
+    "common.middleware.HostileRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -256,6 +258,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["common.api.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["common.api.ORJSONRenderer"],
+    # JSON only, with a size and a nesting limit (a body nested 1,000 levels deep is a 400).
+    "DEFAULT_PARSER_CLASSES": ["common.api.JSONParser"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["common.api.FixedWindowThrottle"],
 }
