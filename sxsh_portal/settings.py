@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Private, not stored: every answer to a signed-in user or an API key (outside CSRF and sessions,
+    # to see the cookies they set).
+    "common.middleware.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
