@@ -9,6 +9,8 @@ from django import forms
 from django_filters import BooleanFilter, CharFilter, IsoDateTimeFilter, NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import parsers
+from rest_framework.exceptions import APIException
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
@@ -20,7 +22,9 @@ _drf_encoder = JSONEncoder()
 
 class StableCursorPagination(CursorPagination):
     """Cursor pagination: no OFFSET and no COUNT(*), stable while rows are added. Views may set
-    their own ``ordering`` (ending with a unique column)."""
+    their own ``ordering`` (ending with a unique column). A cursor or a page size the client made
+    up answers 400 on that parameter (DRF would answer 404, or fail on a position that is not of
+    the ordering column's type, or silently start again from the first page)."""
 
     page_size = 100
     page_size_query_param = "page_size"
@@ -28,13 +32,13 @@ class StableCursorPagination(CursorPagination):
     ordering = "-id"
 
     def get_page_size(self, request):
-        """``page_size`` must be a whole number from 1 (400 otherwise, where DRF would silently use
-        the default); above ``max_page_size`` it is capped."""
+        """``page_size`` must be a whole number from 1 (400 otherwise, an empty value too, where DRF
+        would silently use the default); above ``max_page_size`` it is capped."""
         from django.core.exceptions import ValidationError as DjangoValidationError
         from rest_framework.exceptions import ValidationError
 
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         try:
             value = forms.IntegerField(min_value=1).clean(raw)
@@ -42,12 +46,149 @@ class StableCursorPagination(CursorPagination):
             raise ValidationError({self.page_size_query_param: exc.messages}) from None
         return min(value, self.max_page_size)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """The cursor as ``encode_cursor`` wrote it, or a 400 on ``cursor``: strict base64 of
+        ``o`` (offset), ``r`` (0 or 1) and ``p`` (a value of the ordering's first column)."""
+        import binascii
+        from base64 import b64decode
+        from urllib import parse
+
+        from django.core.exceptions import ValidationError as DjangoValidationError
+        from rest_framework.exceptions import ValidationError
+        from rest_framework.pagination import Cursor, _positive_int
+
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            if not encoded:
+                raise ValueError("empty")
+            querystring = b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+            tokens = parse.parse_qs(querystring, keep_blank_values=True, strict_parsing=True)
+            if not set(tokens) <= {"o", "r", "p"} or any(len(v) != 1 for v in tokens.values()):
+                raise ValueError("unknown or repeated parts")
+            offset = _positive_int(tokens.get("o", ["0"])[0], cutoff=self.offset_cutoff)
+            reverse = tokens.get("r", ["0"])[0]
+            if reverse not in ("0", "1"):
+                raise ValueError("r")
+            position = tokens.get("p", [None])[0]
+            if position is not None:
+                self._check_position(position)
+        except (TypeError, ValueError, UnicodeError, binascii.Error, DjangoValidationError):
+            raise ValidationError(
+                {self.cursor_query_param: [_invalid_cursor()]}, code="invalid_cursor"
+            ) from None
+        return Cursor(offset=offset, reverse=reverse == "1", position=position)
+
+    def _check_position(self, position: str) -> None:
+        """A position must be a value of the ordering's first column (PostgreSQL refuses NUL in
+        text, Django a text that is not a number for an integer column): ValueError otherwise."""
+        if "\x00" in position:
+            raise ValueError("NUL")
+        model = getattr(self, "_model", None)
+        path = self.ordering[0].lstrip("-").split("__") if self.ordering else []
+        field = None
+        for part in path:
+            if model is None:
+                return
+            field = model._meta.get_field(part)
+            model = field.related_model
+        if field is not None:
+            field = field.target_field if field.is_relation else field
+            field.to_python(position)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
+
+
+def _invalid_cursor():
+    from django.utils.translation import gettext
+
+    return gettext("This cursor is not valid: follow the next and previous links as the API gave them.")
+
+
+class RequestTooLarge(APIException):
+    status_code = 413
+    default_code = "request_too_large"
+
+    def __init__(self):
+        from django.conf import settings
+        from django.utils.translation import gettext
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(
+            gettext("The request body is larger than %(max)s bytes; send fewer items at a time.")
+            % {"max": f"{limit:,}"}
+        )
+
+
+def too_large_response(request):
+    """The 413 answer under /api/, in the API's error format, outside DRF (a middleware)."""
+    from django.http import JsonResponse
+
+    exc = RequestTooLarge()
+    return JsonResponse(
+        {
+            "type": "client_error",
+            "errors": [{"code": exc.default_code, "detail": str(exc.detail), "attr": None}],
+        },
+        status=exc.status_code,
+    )
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with the two limits a hostile body would otherwise pass: at most
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes read (413; DRF reads the stream itself, past Django's own
+    check of ``request.body``), and at most ``max_depth`` levels of nesting (400, where 1,000
+    levels made validation fail with a RecursionError)."""
+
+    max_depth = 64
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        from django.conf import settings
+        from django.utils.translation import gettext
+        from rest_framework.exceptions import ParseError
+        from rest_framework.utils import json
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise RequestTooLarge()
+        encoding = parsers.get_encoding(parser_context or {})
+        parse_constant = json.strict_constant if self.strict else None
+        try:
+            data = json.loads(raw.decode(encoding), parse_constant=parse_constant)
+            too_deep = _deeper_than(data, self.max_depth)
+        except RecursionError:  # deeper than the interpreter reads: deeper than max_depth too
+            too_deep = True
+        except ValueError as exc:  # UnicodeDecodeError included; DRF's own message
+            raise ParseError(f"JSON parse error - {exc}") from None
+        if too_deep:
+            raise ParseError(
+                gettext("The JSON body is nested more than %(max)d levels deep.") % {"max": self.max_depth}
+            )
+        return data
+
+
+def _deeper_than(data, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels (without recursing)."""
+    stack = [(data, 1)] if isinstance(data, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
 
 
 def _attr(path: str | None) -> str | None:
@@ -80,6 +221,7 @@ def exception_handler(exc, context):
     """One error format for every 4xx: ``{"type", "errors": [{"code", "detail", "attr"}]}``, all
     validation errors at once, each with its field path, in the language of Accept-Language."""
     from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.http import Http404
     from rest_framework import exceptions
@@ -87,7 +229,11 @@ def exception_handler(exc, context):
 
     from common.errors import PortalError, StateError
 
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -333,6 +479,7 @@ ERROR_STATUSES = {
     "405": "Method not allowed",
     "406": "Not acceptable",
     "409": "Conflict: already submitted, accepted meanwhile, or the same key still in flight",
+    "413": "The body is larger than the limit (20 MB by default)",
     "415": "Unsupported media type",
     "422": "The Idempotency-Key was used for another request",
     "429": "Too many requests: wait Retry-After seconds",

@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from common.middleware import public_cache
+
 from . import exports, selectors
 from .models import Group, Indicator
 
@@ -29,6 +31,7 @@ def _generation(request) -> int:
     return generation if generation in selectors.GENERATIONS else selectors.DEFAULT_GENERATION
 
 
+@public_cache
 @require_GET
 def open_data(request):
     overview = selectors.public_overview()
@@ -42,6 +45,7 @@ def open_data(request):
     )
 
 
+@public_cache
 @require_GET
 def indicator_page(request, code):
     try:
@@ -61,6 +65,7 @@ def indicator_page(request, code):
     )
 
 
+@public_cache
 @require_GET
 def download_csv(request):
     generation = _generation(request)
@@ -73,6 +78,7 @@ def download_csv(request):
     return response
 
 
+@public_cache
 @require_GET
 def download_xlsx(request):
     generation = _generation(request)
@@ -91,6 +97,7 @@ def download_xlsx(request):
     )
 
 
+@public_cache
 @require_GET
 def guidelines(request):
     return render(request, "indicators/public/guidelines.html", {"guidelines": selectors.public_guidelines()})

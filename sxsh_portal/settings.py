@@ -77,11 +77,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Private, not stored: every answer to a signed-in user or an API key (outside CSRF and sessions,
+    # to see the cookies they set).
+    "common.middleware.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL in the address (400) or an API body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), before any view.
+    "common.middleware.HostileRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -262,6 +267,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["common.api.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "common.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["common.api.ORJSONRenderer"],
+    # JSON only, with a size and a nesting limit (a body nested 1,000 levels deep is a 400).
+    "DEFAULT_PARSER_CLASSES": ["common.api.JSONParser"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["common.api.FixedWindowThrottle"],
 }
