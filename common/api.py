@@ -637,3 +637,26 @@ def translate_drf_messages():
 
 
 translate_drf_messages()
+
+
+def refuse_numbers_for_text():
+    """A text field takes a JSON string only, as the schema says. DRF would turn a number into its
+    digits (``"description": 0`` stored as "0"), hiding a client's mistake: a tax code sent as a
+    number has already lost its leading zero. Code ``invalid``, as for the other type errors."""
+    from django.utils.translation import gettext_lazy
+    from rest_framework import fields
+
+    fields.CharField.default_error_messages["invalid"] = gettext_lazy(
+        "Send this value as text: a JSON string in double quotes."
+    )
+    lenient = fields.CharField.to_internal_value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return lenient(self, data)
+
+    fields.CharField.to_internal_value = to_internal_value
+
+
+refuse_numbers_for_text()
