@@ -273,6 +273,20 @@ def document_errors(result, generator, request, public):
     return result
 
 
+def untitled_parameters(result, generator, request, public):
+    """drf-spectacular post-processing hook: no ``title`` on a parameter's schema. The title is the
+    model field's label in the language of the request (``Cấp kinh phí``), and client generators
+    (openapi-python-client) name a parameter's enumeration after it (``AssessmentsListCấpKinhPhÍ``),
+    so the generated names would change with the language and every relabelling; without it they
+    follow the parameter's name (``AssessmentsListFundingLevel``). The parameter keeps its
+    description."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                parameter.get("schema", {}).pop("title", None)
+    return result
+
+
 def not_found(request, exception=None):
     """404 for a path no route matches: JSON under /api/ (as every other API answer), the page
     elsewhere."""

@@ -1,7 +1,7 @@
 """The API takes JSON only, typed as its schema says, and a Python client generated from /api/schema/
 with openapi-python-client (the version pinned in requirements-dev.txt; the usual way for a partner
 to start) imports and does a partner's round trip against a live portal: create, read, submit, list
-page by page, and an error answer read into the generated error model."""
+page by page and filtered, and an error answer read into the generated error model."""
 
 import importlib
 import os
@@ -162,6 +162,8 @@ def generated_client(live_server, tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Names follow the schema's names, not the labels of the request's language.
+    assert [path.name for path in (tmp_path / PACKAGE).rglob("*.py") if not path.name.isascii()] == []
     sys.path.insert(0, str(tmp_path))
     try:
         package = importlib.import_module(PACKAGE)
@@ -189,6 +191,7 @@ def test_a_client_generated_from_the_schema_does_a_partners_round_trip(generated
     )
     from sxsh_generated_client.models import Assessment as AssessmentModel
     from sxsh_generated_client.models import (
+        AssessmentsListStatus,
         AssessmentStatusEnum,
         AssessmentWriteRequest,
         Error,
@@ -232,7 +235,7 @@ def test_a_client_generated_from_the_schema_does_a_partners_round_trip(generated
     assert submitted.status == AssessmentStatusEnum.SUBMITTED
     assert Assessment.objects.get(pk=first.id).status == Assessment.Status.SUBMITTED
 
-    # List page by page, following the cursor of `next`.
+    # List page by page, following the cursor of `next`; then filtered by status.
     second = assessments_create.sync(
         client=client,
         body=AssessmentWriteRequest.from_dict(payload("GEN-2024-002")),
@@ -248,6 +251,8 @@ def test_a_client_generated_from_the_schema_does_a_partners_round_trip(generated
             break
         cursor = parse_qs(urlsplit(page.next_).query)["cursor"][0]
     assert seen == ["GEN-2024-002", "GEN-2024-001"]
+    page = assessments_list.sync(client=client, status=AssessmentsListStatus.SUBMITTED)
+    assert [item.external_id for item in page.results] == ["GEN-2024-001"]
 
     # An invalid assessment: the answer reads into the generated error model, each error at its path.
     refused = assessments_create.sync_detailed(
