@@ -503,6 +503,20 @@ def document_errors(result, generator, request, public):
     return result
 
 
+def untitled_parameters(result, generator, request, public):
+    """drf-spectacular post-processing hook: no ``title`` on a parameter's schema. The title is the
+    model field's label in the language of the request (``Cấp kinh phí``), and client generators
+    (openapi-python-client) name a parameter's enumeration after it (``AssessmentsListCấpKinhPhÍ``),
+    so the generated names would change with the language and every relabelling; without it they
+    follow the parameter's name (``AssessmentsListFundingLevel``). The parameter keeps its
+    description."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                parameter.get("schema", {}).pop("title", None)
+    return result
+
+
 def not_found(request, exception=None):
     """404 for a path no route matches: JSON under /api/ (as every other API answer), the page
     elsewhere."""
@@ -897,3 +911,26 @@ def translate_drf_messages():
 
 
 translate_drf_messages()
+
+
+def refuse_numbers_for_text():
+    """A text field takes a JSON string only, as the schema says. DRF would turn a number into its
+    digits (``"description": 0`` stored as "0"), hiding a client's mistake: a tax code sent as a
+    number has already lost its leading zero. Code ``invalid``, as for the other type errors."""
+    from django.utils.translation import gettext_lazy
+    from rest_framework import fields
+
+    fields.CharField.default_error_messages["invalid"] = gettext_lazy(
+        "Send this value as text: a JSON string in double quotes."
+    )
+    lenient = fields.CharField.to_internal_value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return lenient(self, data)
+
+    fields.CharField.to_internal_value = to_internal_value
+
+
+refuse_numbers_for_text()

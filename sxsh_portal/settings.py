@@ -267,7 +267,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["common.api.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "common.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["common.api.ORJSONRenderer"],
-    # JSON only, with a size and a nesting limit (a body nested 1,000 levels deep is a 400).
+    # JSON only: the schema then offers one request encoding (a generated client sends JSON, not
+    # multipart), and any other body is a 415 in the API's error format; with a size and a nesting
+    # limit (a body nested 1,000 levels deep is a 400).
     "DEFAULT_PARSER_CLASSES": ["common.api.JSONParser"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["common.api.FixedWindowThrottle"],
@@ -289,6 +291,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.api.document_errors",
+        "common.api.untitled_parameters",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AssessmentKindEnum": "assessments.models.Assessment.Kind",
