@@ -106,6 +106,9 @@ class StableCursorPagination(CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.cursor_query_param:
+                # Opaque, as the API wrote it in ``next``/``previous``: base64, never empty.
+                parameter["schema"] = {"type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9+/]+={0,2}$"}
         return parameters
 
 

@@ -113,10 +113,10 @@ class Route:
         """An API list read with cursor pagination (``cursor``, ``page_size``)."""
         actions = getattr(self.callback, "actions", None) or {}
         action = actions.get("get")
-        return (
-            action not in (None, "retrieve")
-            and getattr(self.view_class, "pagination_class", None) is not None
-        )
+        # An @action may set its own pagination (the tax-code look-up has none).
+        initkwargs = getattr(self.callback, "initkwargs", None) or {}
+        pagination = initkwargs.get("pagination_class", getattr(self.view_class, "pagination_class", None))
+        return action not in (None, "retrieve") and pagination is not None
 
     @property
     def object_prefix(self) -> str | None:

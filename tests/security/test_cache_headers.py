@@ -63,7 +63,7 @@ def test_the_webhook_secret_and_api_details_are_not_stored(users, world):
     client, headers = client_as("centre_key", users, world)
     response = client.post(
         "/api/v1/webhooks/",
-        {"url": "https://hooks.example.vn/sxsh", "events": ["assessment.accepted"]},
+        {"url": "https://93.184.215.14/sxsh", "events": ["assessment.accepted"]},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="cache-secret",
         **headers,
