@@ -110,7 +110,7 @@ def import_preview(request, pk):
     job = get_object_or_404(
         Job.objects.for_user(request.user).filter(kind=Job.Kind.IMPORT_ASSESSMENTS), pk=pk
     )
-    if job.params.get("confirmed"):
+    if job.params.get("confirmed") or job.is_finished:  # imported, or a preview that expired
         return redirect(job)
     if request.method == "POST":
         try:

@@ -1536,7 +1536,7 @@ def confirm(job) -> None:
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         p = job.params.get("preview") or {}
-        if p.get("error_count", 1) or job.params.get("confirmed"):
+        if p.get("error_count", 1) or job.params.get("confirmed") or job.status != Job.Status.PENDING:
             raise PortalError(_("This file has errors or was already imported."))
         job.params = job.params | {"confirmed": True}
         job.save(update_fields=["params"])
@@ -1548,37 +1548,49 @@ def run_import(job_id: int, *, task_id: str | None = None, stale_after=None) -> 
     """The confirmed import: re-read and re-check the stored file, then write it all or nothing,
     the job marked done in the same transaction as the rows. Runs only if this delivery claims the
     job (``jobs.services.claim``): a job done or failed, or running in a live worker, is left as it
-    is, so a duplicated or redelivered message never writes a row twice."""
+    is, so a duplicated or redelivered message never writes a row twice. While it runs its claim
+    beats (``jobs.services.heartbeat``); every write to the job is conditioned on the claim, and the
+    rows commit only with the job's "done", so a worker whose job was taken over (it fell silent
+    for three beats) writes nothing."""
     from jobs import services as jobs
     from jobs.models import Job
 
     job = Job.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or not job.params.get("confirmed"):
         return
-    if not jobs.claim(job_id, task_id=task_id, stale_after=stale_after or datetime.timedelta(hours=1)):
+    claim = jobs.claim(job_id, task_id=task_id or "", stale_after=stale_after)
+    if claim is None:
         return  # finished, or another delivery holds it
+    with jobs.heartbeat(job_id, claim):
+        _run_claimed_import(job, claim)
+
+
+def _run_claimed_import(job, claim: str) -> None:
+    from jobs import services as jobs
+
+    job_id = job.pk
     user = job.created_by
     centre = centre_for(user, job.params.get("centre_id"))
-    with job.input_file.open("rb") as fh:
-        data = fh.read()
-    jobs.start(job_id, total=0)
     try:
-        parsed = None
+        with job.input_file.open("rb") as fh:
+            data = fh.read()
+        jobs.start(job_id, total=0, claim=claim)
         check_file(data)
         parsed = parse_workbook(data)
         total = 2 * max(1, parsed.row_count)
-        jobs.report_progress(job_id, 0, total)
+        jobs.report_progress(job_id, 0, total, claim=claim)
         errors, plan = validate(
-            parsed, user=user, centre=centre, progress=lambda k: jobs.report_progress(job_id, k)
+            parsed, user=user, centre=centre, progress=lambda k: jobs.report_progress(job_id, k, claim=claim)
         )
         if errors:
             jobs.fail(
                 job_id,
                 _("The file no longer passes the checks; nothing was written. %(errors)s")
                 % {"errors": " ".join(str(e) for e in errors[:5])},
+                claim=claim,
             )
             return
-        jobs.report_progress(job_id, total // 2)
+        jobs.report_progress(job_id, total // 2, claim=claim)
         params = {"status": Assessment.Status.SUBMITTED}
         if centre:
             params["centre"] = centre.pk
@@ -1586,6 +1598,7 @@ def run_import(job_id: int, *, task_id: str | None = None, stale_after=None) -> 
             result = apply(plan, user=user, job_id=job_id)
             jobs.finish(
                 job_id,
+                claim=claim,
                 result={
                     "created": result.created,
                     "updated": result.updated,
@@ -1596,9 +1609,14 @@ def run_import(job_id: int, *, task_id: str | None = None, stale_after=None) -> 
                 message=_("%(created)s assessments created, %(updated)s updated, %(unchanged)s unchanged.")
                 % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
             )
+    except jobs.ClaimLost:
+        raise  # the job belongs to another delivery: write nothing, not even "failed"
     except PortalError as e:
-        jobs.fail(job_id, str(e))
-        return
+        jobs.fail(job_id, str(e), claim=claim)
     except Exception:
-        jobs.fail(job_id, _("The import failed unexpectedly; nothing was written. Try again or tell us."))
+        jobs.fail(
+            job_id,
+            _("The import failed unexpectedly; nothing was written. Try again or tell us."),
+            claim=claim,
+        )
         raise
