@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from common.errors import PortalError
 from enterprises.models import Centre
 from jobs.models import Job
-from jobs.services import create_job
 
 from . import importers
 
@@ -91,15 +90,19 @@ def import_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         centre = form.cleaned_data.get("centre")
-        job = create_job(
-            by=request.user,
-            kind=Job.Kind.IMPORT_ASSESSMENTS,
-            params={"centre_id": centre.pk if centre else None, "filename": form.cleaned_data["file"].name},
-            input_file=form.cleaned_data["file"],
-        )
-        importers.preview(job, data=form.data_bytes)
-        return redirect("assessments:import_preview", pk=job.pk)
-    return render(request, "assessments/import_upload.html", {"form": form})
+        try:
+            job = importers.start_preview(
+                by=request.user,
+                upload=form.cleaned_data["file"],
+                data=form.data_bytes,
+                centre_id=centre.pk if centre else None,
+            )
+        except importers.ImportFileError as e:  # nothing was kept
+            form.add_error("file", str(e))
+        else:
+            return redirect("assessments:import_preview", pk=job.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "assessments/import_upload.html", {"form": form}, status=status)
 
 
 @login_required
@@ -107,7 +110,7 @@ def import_preview(request, pk):
     job = get_object_or_404(
         Job.objects.for_user(request.user).filter(kind=Job.Kind.IMPORT_ASSESSMENTS), pk=pk
     )
-    if job.params.get("confirmed"):
+    if job.params.get("confirmed") or job.is_finished:  # imported, or a preview that expired
         return redirect(job)
     if request.method == "POST":
         try:

@@ -10,10 +10,12 @@ never trusting the preview.
 import datetime
 import html
 import io
+import logging
 import re
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -52,6 +54,8 @@ from .services import (
     WASTE_FIELDS,
     refresh_option_derivations,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS = 20_000  # data rows per sheet
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # a 10 MB xlsx of real data unpacks to far less
@@ -442,6 +446,25 @@ def build_enterprise_template() -> bytes:
 
 
 FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f[\s>/]')
+# A document type declaration (and with it any entity) in a part of the workbook: Excel never writes
+# one, and an XML parser that honours one can be made to expand entities or fetch files. Refused
+# before any reader sees the file, as defusedxml refuses them.
+DOCTYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+XML_PART = re.compile(r"\.(?:xml|rels|vml)$", re.IGNORECASE)
+# Zip members are inflated by the standard library and by calamine: what either raises for a
+# damaged member. Nothing but the reader runs inside the blocks that catch these.
+UNREADABLE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError)
+
+
+def could_not_read() -> ImportFileError:
+    """The one answer to a workbook that passed ``check_file`` but that no reader can read."""
+    return ImportFileError(
+        _(
+            "The workbook could not be read: it is damaged, or it was not saved by a spreadsheet "
+            "program. Open it in Excel, save it again as .xlsx (or copy the rows into a fresh "
+            "template) and upload it again."
+        )
+    )
 
 
 def check_file(data: bytes, filename: str = "") -> None:
@@ -485,23 +508,27 @@ def check_file(data: bytes, filename: str = "") -> None:
                     )
                     % {"size": f"{total / 1048576:.0f}", "ratio": f"{total / packed:.0f}"}
                 )
-    except zipfile.BadZipFile:
+    except UNREADABLE_ERRORS:  # the zip directory itself is damaged
         raise ImportFileError(not_xlsx) from None
 
 
-def _formula_cells(data: bytes) -> dict[str, list[str]]:
-    """Cells holding a formula, by sheet name (calamine reads only their cached values)."""
+def _scan_parts(data: bytes) -> dict[str, list[str]]:
+    """Read every XML part once, as a stream: refuse a part with a document type or entity
+    declaration (``could_not_read``), and return the cells holding a formula, by sheet name
+    (calamine reads only their cached values). Raises the zip module's errors for a damaged part."""
     found = defaultdict(list)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        sheet_paths = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
         hits = {}
-        for path in sheet_paths:
+        for path in [n for n in zf.namelist() if XML_PART.search(n)]:
+            sheet = path.startswith("xl/worksheets/") and path.endswith(".xml")
             refs = []
             with zf.open(path) as fh:
                 tail = b""
                 while chunk := fh.read(1 << 20):
                     block = tail + chunk
-                    if b"<f" in block:
+                    if b"<!" in block and DOCTYPE.search(block):
+                        raise could_not_read()
+                    if sheet and b"<f" in block:
                         refs.extend(m.group(1).decode() for m in FORMULA_CELL.finditer(block))
                     tail = block[-512:]
             if refs:
@@ -788,32 +815,49 @@ def _match_headers(spec: SheetSpec, header: list, errors: list) -> list[tuple[in
 
 def parse_workbook(source, *, specs=DATA_SHEETS) -> ParsedFile:
     """Read the data sheets into typed rows. ``source`` is bytes or a path; the file must have
-    passed ``check_file``. Cell errors are collected, never raised."""
+    passed ``check_file``. Cell errors are collected, never raised; a workbook that cannot be read
+    at all (damaged zip, XML a reader refuses, a document type declaration) raises
+    ``ImportFileError`` with one message a person can act on, whichever reader failed where."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     parsed = ParsedFile()
+    # Everything the readers do happens here, before any row is looked at: calamine reads a sheet
+    # whole when it is opened. Only reader calls run inside, so catching every error is safe.
     try:
+        formulas = _scan_parts(data)
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (CalamineError, Exception) as e:  # noqa: BLE001 - any reader failure is a damaged file
-        raise ImportFileError(
-            _("The workbook could not be read (%(error)s). Save it again as .xlsx.") % {"error": e}
-        ) from None
-    formulas = _formula_cells(data)
-    names = {fold(n): n for n in wb.sheet_names}
+        try:
+            sheet_names = list(wb.sheet_names)
+            names = {fold(n): n for n in sheet_names}
+            sheets = {
+                spec.name: wb.get_sheet_by_name(names[fold(spec.name)])
+                for spec in specs
+                if fold(spec.name) in names
+            }
+        finally:
+            wb.close()
+    except ImportFileError:
+        raise
+    except (CalamineError, *UNREADABLE_ERRORS, KeyError, UnicodeError):
+        raise could_not_read() from None
+    except Exception:  # noqa: BLE001 - any other failure of a reader is a file it cannot read
+        logger.warning("a workbook could not be read", exc_info=True)
+        raise could_not_read() from None
     for spec in specs:
-        actual = names.get(fold(spec.name))
-        if actual is None:
+        sheet = sheets.get(spec.name)
+        if sheet is None:
             parsed.errors.append(
                 RowError(
                     spec.name,
                     None,
                     "",
                     _("The sheet '%(sheet)s' is missing (was it renamed?). The workbook has: %(sheets)s.")
-                    % {"sheet": spec.name, "sheets": ", ".join(f"'{n}'" for n in wb.sheet_names)},
+                    % {"sheet": spec.name, "sheets": ", ".join(f"'{n}'" for n in sheet_names)},
                 )
             )
             continue
+        actual = names[fold(spec.name)]
         for ref in formulas.get(actual, [])[:50]:
             parsed.errors.append(
                 RowError(
@@ -823,8 +867,10 @@ def parse_workbook(source, *, specs=DATA_SHEETS) -> ParsedFile:
                     _("Cell %(cell)s holds a formula: type the value itself.") % {"cell": ref},
                 )
             )
-        parsed.sheets[spec.name] = _parse_sheet(spec, wb.get_sheet_by_name(actual), parsed)
-    wb.close()
+        try:
+            parsed.sheets[spec.name] = _parse_sheet(spec, sheet, parsed)
+        except CalamineError:  # the rows are in memory already; should a reader still fail here
+            raise could_not_read() from None
     return parsed
 
 
@@ -1410,20 +1456,56 @@ def check_and_plan(data: bytes, *, user, centre, filename="", progress=None):
     return parsed, errors, plan
 
 
+def _preview_result(data: bytes, *, user, centre) -> dict:
+    """What the preview page shows of ``data`` checked for ``user``: every row's error, or what the
+    import would do. Raises ``ImportFileError`` for a file that cannot be read at all."""
+    _parsed, errors, plan = check_and_plan(data, user=user, centre=centre)
+    return {
+        "errors": [e.as_dict() for e in errors[:MAX_STORED_ERRORS]],
+        "error_count": len(errors),
+        "summary": plan.summary() if not errors else {},
+        "language": get_language(),
+    }
+
+
+def start_preview(*, by, upload, data: bytes, centre_id: int | None = None):
+    """Check an uploaded workbook and, once it could be read, keep it as an import job waiting for
+    confirmation, with its preview; ``centre_id`` is the centre a ministry officer imports for.
+    A workbook that cannot be read raises ``ImportFileError`` before anything is kept: no job, no
+    file in storage."""
+    from jobs.models import Job
+    from jobs.services import create_job
+
+    result = _preview_result(data, user=by, centre=centre_for(by, centre_id))
+    job = None
+    try:
+        with transaction.atomic():
+            job = create_job(
+                by=by,
+                kind=Job.Kind.IMPORT_ASSESSMENTS,
+                params={"centre_id": centre_id, "filename": upload.name, "preview": result},
+                input_file=upload,
+            )
+    except BaseException:
+        if job is not None and job.input_file:  # saved to storage, then the row was not written
+            job.input_file.delete(save=False)
+        raise
+    return job
+
+
 def preview(job, *, data: bytes) -> dict:
     """Check the stored upload and keep what the preview page shows on the job."""
     user = job.created_by
     centre = centre_for(user, job.params.get("centre_id"))
     try:
-        _parsed, errors, plan = check_and_plan(data, user=user, centre=centre)
-        result = {
-            "errors": [e.as_dict() for e in errors[:MAX_STORED_ERRORS]],
-            "error_count": len(errors),
-            "summary": plan.summary() if not errors else {},
-        }
+        result = _preview_result(data, user=user, centre=centre)
     except ImportFileError as e:
-        result = {"errors": [RowError("", None, "", str(e)).as_dict()], "error_count": 1, "summary": {}}
-    result["language"] = get_language()
+        result = {
+            "errors": [RowError("", None, "", str(e)).as_dict()],
+            "error_count": 1,
+            "summary": {},
+            "language": get_language(),
+        }
     _keep_preview(job, result)
     return result
 
@@ -1464,7 +1546,7 @@ def confirm(job) -> None:
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         p = job.params.get("preview") or {}
-        if p.get("error_count", 1) or job.params.get("confirmed"):
+        if p.get("error_count", 1) or job.params.get("confirmed") or job.status != Job.Status.PENDING:
             raise PortalError(_("This file has errors or was already imported."))
         job.params = job.params | {"confirmed": True}
         job.save(update_fields=["params"])
@@ -1476,37 +1558,49 @@ def run_import(job_id: int, *, task_id: str | None = None, stale_after=None) -> 
     """The confirmed import: re-read and re-check the stored file, then write it all or nothing,
     the job marked done in the same transaction as the rows. Runs only if this delivery claims the
     job (``jobs.services.claim``): a job done or failed, or running in a live worker, is left as it
-    is, so a duplicated or redelivered message never writes a row twice."""
+    is, so a duplicated or redelivered message never writes a row twice. While it runs its claim
+    beats (``jobs.services.heartbeat``); every write to the job is conditioned on the claim, and the
+    rows commit only with the job's "done", so a worker whose job was taken over (it fell silent
+    for three beats) writes nothing."""
     from jobs import services as jobs
     from jobs.models import Job
 
     job = Job.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or not job.params.get("confirmed"):
         return
-    if not jobs.claim(job_id, task_id=task_id, stale_after=stale_after or datetime.timedelta(hours=1)):
+    claim = jobs.claim(job_id, task_id=task_id or "", stale_after=stale_after)
+    if claim is None:
         return  # finished, or another delivery holds it
+    with jobs.heartbeat(job_id, claim):
+        _run_claimed_import(job, claim)
+
+
+def _run_claimed_import(job, claim: str) -> None:
+    from jobs import services as jobs
+
+    job_id = job.pk
     user = job.created_by
     centre = centre_for(user, job.params.get("centre_id"))
-    with job.input_file.open("rb") as fh:
-        data = fh.read()
-    jobs.start(job_id, total=0)
     try:
-        parsed = None
+        with job.input_file.open("rb") as fh:
+            data = fh.read()
+        jobs.start(job_id, total=0, claim=claim)
         check_file(data)
         parsed = parse_workbook(data)
         total = 2 * max(1, parsed.row_count)
-        jobs.report_progress(job_id, 0, total)
+        jobs.report_progress(job_id, 0, total, claim=claim)
         errors, plan = validate(
-            parsed, user=user, centre=centre, progress=lambda k: jobs.report_progress(job_id, k)
+            parsed, user=user, centre=centre, progress=lambda k: jobs.report_progress(job_id, k, claim=claim)
         )
         if errors:
             jobs.fail(
                 job_id,
                 _("The file no longer passes the checks; nothing was written. %(errors)s")
                 % {"errors": " ".join(str(e) for e in errors[:5])},
+                claim=claim,
             )
             return
-        jobs.report_progress(job_id, total // 2)
+        jobs.report_progress(job_id, total // 2, claim=claim)
         params = {"status": Assessment.Status.SUBMITTED}
         if centre:
             params["centre"] = centre.pk
@@ -1514,6 +1608,7 @@ def run_import(job_id: int, *, task_id: str | None = None, stale_after=None) -> 
             result = apply(plan, user=user, job_id=job_id)
             jobs.finish(
                 job_id,
+                claim=claim,
                 result={
                     "created": result.created,
                     "updated": result.updated,
@@ -1524,9 +1619,14 @@ def run_import(job_id: int, *, task_id: str | None = None, stale_after=None) -> 
                 message=_("%(created)s assessments created, %(updated)s updated, %(unchanged)s unchanged.")
                 % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
             )
+    except jobs.ClaimLost:
+        raise  # the job belongs to another delivery: write nothing, not even "failed"
     except PortalError as e:
-        jobs.fail(job_id, str(e))
-        return
+        jobs.fail(job_id, str(e), claim=claim)
     except Exception:
-        jobs.fail(job_id, _("The import failed unexpectedly; nothing was written. Try again or tell us."))
+        jobs.fail(
+            job_id,
+            _("The import failed unexpectedly; nothing was written. Try again or tell us."),
+            claim=claim,
+        )
         raise

@@ -4,6 +4,7 @@ and the file they produced. One model for every long job, run by Celery tasks.""
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,10 +43,14 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Liveness, for the reconciler (``jobs.reconcile``): the last time a worker said it was alive
-    # (claim, progress), and the Celery task id of the delivery that holds the job. A redelivery of
-    # that message (same id) takes the job over; another message for it does nothing while it lives.
+    # (claim, progress, and a beat every SXSH_JOB_HEARTBEAT seconds while it runs), and the Celery
+    # task id of the delivery that holds the job. A redelivery of that message (same id) takes the
+    # job over; another message for it does nothing while it lives. ``claimed_by`` is the claim of
+    # the delivery that holds it, new at every claim: each write of a worker to the job is
+    # conditioned on it, so a worker whose job was taken over writes nothing (``jobs.services``).
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     task_id = models.CharField(_("task"), max_length=64, blank=True)
+    claimed_by = models.CharField(_("claim"), max_length=64, blank=True)
 
     objects = JobQuerySet.as_manager()
 
@@ -75,6 +80,19 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker has not given a sign of life for three beats: it will be put
+        back in the queue (``jobs.reconcile``) and started again."""
+        from .services import running_stale_after
+
+        last = self.heartbeat_at or self.started_at
+        return (
+            self.status == self.Status.RUNNING
+            and last is not None
+            and timezone.now() - last > running_stale_after()
+        )
 
 
 class Requeue(models.Model):

@@ -5,15 +5,23 @@ commit) is found and put back in the queue. Celery beat runs it every few minute
 
 Stale work:
 - an import or export job waiting (``pending``; an import only once confirmed) with no sign of life
-  for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running with no sign of life (claim, progress) for
-  longer than its task's hard time limit (``SXSH_RECONCILE_RUNNING_AFTER`` overrides);
-- a rollup run queued for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running for longer than the
-  rollup task's hard time limit;
+  for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running with no sign of life for three beats of
+  its worker (``jobs.services.running_stale_after``: a running task beats every
+  ``SXSH_JOB_HEARTBEAT`` seconds; ``SXSH_RECONCILE_RUNNING_AFTER`` overrides);
+- a rollup run queued for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running while no database
+  session holds or waits for the rollup's lock (its worker is gone: PostgreSQL ends the session of
+  a killed worker and releases the lock) for as long as a job may stay silent, or running for
+  longer than the rollup task's hard time limit;
 - a notification for a user who takes emails, created more than ``SXSH_RECONCILE_QUEUED_AFTER``
   seconds ago and less than ``EMAILS_GIVEN_UP_AFTER`` ago, not yet emailed (its email task was lost,
   or every retry of it failed): its email is sent again (``send_emails`` marks what it sent and
   locks what it sends, so a copy sends nothing twice). Past that window an email is news no more
   and is left unsent (the notification stays in the portal).
+
+Uploads no live job needs are removed once older than ``SXSH_UPLOADS_KEPT_FOR`` seconds
+(``sweep_uploads``): a file half-written by a killed process that no job points at, the file of an
+import preview never confirmed (the job is marked failed: the preview expired), the input of a
+finished job, an activities preview whose token has expired, an export file no job points at.
 
 Putting work back is safe to repeat: each task claims its work before doing anything (a job with
 ``jobs.services.claim``, a rollup run through the engine's run-once checks and its lock), so a copy of
@@ -57,9 +65,14 @@ _CLAIM_SQL = f"""
 class Outcome:
     requeued: list = field(default_factory=list)  # (target, id)
     failed: list = field(default_factory=list)  # (target, id)
+    removed: list = field(default_factory=list)  # storage names of uploads removed
 
     def as_dict(self) -> dict:
-        return {"requeued": [list(x) for x in self.requeued], "failed": [list(x) for x in self.failed]}
+        return {
+            "requeued": [list(x) for x in self.requeued],
+            "failed": [list(x) for x in self.failed],
+            "removed": list(self.removed),
+        }
 
 
 def queued_after() -> datetime.timedelta:
@@ -88,15 +101,14 @@ def _job_task(kind: str):
 
 
 def stale_jobs(*, now=None):
-    """Import and export jobs waiting or running with no sign of life for too long."""
+    """Import and export jobs waiting with no sign of life for too long, or running without a beat
+    for three beats."""
     now = now or timezone.now()
+    kinds = [Job.Kind.EXPORT, Job.Kind.IMPORT_ASSESSMENTS]
     waiting = Q(status=Job.Status.PENDING, last_sign__lt=now - queued_after()) & (
         Q(kind=Job.Kind.EXPORT) | Q(kind=Job.Kind.IMPORT_ASSESSMENTS, params__confirmed=True)
     )
-    running = Q()
-    for kind in (Job.Kind.EXPORT, Job.Kind.IMPORT_ASSESSMENTS):
-        cutoff = now - services.running_stale_after(_job_task(kind))
-        running |= Q(status=Job.Status.RUNNING, kind=kind, last_sign__lt=cutoff)
+    running = Q(status=Job.Status.RUNNING, kind__in=kinds, last_sign__lt=now - services.running_stale_after())
     return (
         Job.objects.annotate(last_sign=Coalesce("heartbeat_at", "started_at", "created_at"))
         .filter(waiting | running)
@@ -104,13 +116,41 @@ def stale_jobs(*, now=None):
     )
 
 
-def stale_rollup_runs(*, now=None):
-    """Rollup runs queued for too long, or running for longer than the task may run."""
-    from indicators.models import RollupRun
+def rollup_time_limit() -> datetime.timedelta:
+    """The rollup task's hard time limit plus a minute: a run still running after that has no
+    worker (a live one would have been stopped)."""
     from indicators.tasks import run_rollup
+    from sxsh_portal.celery import app
+
+    return datetime.timedelta(seconds=(run_rollup.time_limit or app.conf.task_time_limit or 3600) + 60)
+
+
+def rollup_lock_in_use() -> bool:
+    """Whether a database session holds or waits for the rollup's advisory lock: a run in a live
+    worker always does (from a moment after it is marked running to its commit)."""
+    from indicators.engine import LOCK_KEY
+
+    with connection.cursor() as cur:
+        cur.execute(
+            """SELECT EXISTS (
+                   SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                   WHERE l.locktype = 'advisory' AND d.datname = current_database()
+                     AND l.classid = %s AND l.objid = %s AND l.objsubid = 1)""",
+            [LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF],
+        )
+        return cur.fetchone()[0]
+
+
+def stale_rollup_runs(*, now=None):
+    """Rollup runs queued for too long; running ones whose worker is gone (nobody holds or waits
+    for the rollup's lock, for as long as a job may stay silent), or running for longer than the
+    task may run."""
+    from indicators.models import RollupRun
 
     now = now or timezone.now()
-    running_cutoff = now - services.running_stale_after(run_rollup)
+    running_cutoff = now - rollup_time_limit()
+    if not rollup_lock_in_use():
+        running_cutoff = max(running_cutoff, now - services.running_stale_after())
     return RollupRun.objects.filter(
         Q(status=RollupRun.Status.QUEUED, created_at__lt=now - queued_after())
         | Q(status=RollupRun.Status.RUNNING, started_at__lt=running_cutoff)
@@ -214,7 +254,92 @@ def reconcile(*, now=None) -> Outcome:
         )
     _requeue_emails(now=now, outcome=outcome)
     Requeue.objects.filter(requeued_at__lt=now - LEDGER_KEPT).delete()
+    outcome.removed = sweep_uploads(now=now)
     return outcome
+
+
+# --------------------------------------------------------------------------------------------
+# Uploads no live job needs
+
+UPLOAD_DIRS = ("jobs/in", "jobs/out", "imports/activities")
+
+
+def uploads_kept_for() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.SXSH_UPLOADS_KEPT_FOR)
+
+
+def _stored_files(storage, top: str):
+    """Every file under ``top`` in ``storage``, as storage names."""
+    try:
+        dirs, files = storage.listdir(top)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{top}/{name}"
+    for sub in dirs:
+        yield from _stored_files(storage, f"{top}/{sub}")
+
+
+def sweep_uploads(*, now=None) -> list[str]:
+    """Remove the uploads and job files older than ``SXSH_UPLOADS_KEPT_FOR`` that no live job
+    needs (see the module); an import preview never confirmed is marked failed first. Returns the
+    names removed. Safe to run twice at once: a job is expired by one conditional UPDATE, and a
+    file already gone is skipped."""
+    from django.core.files.storage import default_storage as storage
+
+    now = now or timezone.now()
+    cutoff = now - uploads_kept_for()
+    live = [Job.Status.PENDING, Job.Status.RUNNING]
+    removed = []
+
+    # Previews never confirmed: the job is closed (one UPDATE each, so a confirmation that comes
+    # at the same moment wins or loses whole), then its file goes with the finished jobs' inputs.
+    expired = (
+        Job.objects.filter(kind=Job.Kind.IMPORT_ASSESSMENTS, status=Job.Status.PENDING, created_at__lt=cutoff)
+        .exclude(params__contains={"confirmed": True})  # a key test would be NULL
+        .values_list("pk", flat=True)
+    )
+    closed = []
+    for job_id in list(expired):
+        if (
+            Job.objects.filter(pk=job_id, status=Job.Status.PENDING)
+            .exclude(params__contains={"confirmed": True})  # a key test would be NULL
+            .update(
+                status=Job.Status.FAILED,
+                finished_at=now,
+                message=_("This preview was not confirmed in time and has expired; upload the file again."),
+            )
+        ):
+            closed.append(job_id)
+    finished_inputs = (
+        Job.objects.exclude(status__in=live)
+        .exclude(input_file="")
+        .filter(
+            Q(pk__in=closed) | Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff)
+        )
+    )
+    for job_id, name in list(finished_inputs.values_list("pk", "input_file")):
+        Job.objects.filter(pk=job_id, input_file=name).exclude(status__in=live).update(input_file="")
+        if storage.exists(name):
+            storage.delete(name)
+            removed.append(name)
+
+    referenced = set(Job.objects.exclude(input_file="").values_list("input_file", flat=True))
+    referenced |= set(Job.objects.exclude(output_file="").values_list("output_file", flat=True))
+    for top in UPLOAD_DIRS:
+        for name in list(_stored_files(storage, top)):
+            if name in referenced:
+                continue
+            try:
+                if storage.get_modified_time(name) >= cutoff:
+                    continue  # young: perhaps a job is being written for it right now
+                storage.delete(name)
+            except FileNotFoundError:
+                continue
+            removed.append(name)
+    if removed:
+        logger.warning("reconciler: removed %s stored uploads no live job needs", len(removed))
+    return removed
 
 
 def _requeue_emails(*, now, outcome: Outcome) -> None:

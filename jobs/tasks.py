@@ -25,88 +25,107 @@ PROGRESS_EVERY = 5000
 def run_export(self, job_id: int) -> None:
     """Write the export described by the job's params, for the user who asked for it, and attach
     the file. Runs only if this delivery claims the job (``services.claim``): a job finished, or
-    running in a live worker, or taken by another copy of the message, is left as it is."""
+    running in a live worker, or taken by another copy of the message, is left as it is. While it
+    runs, its claim beats (``services.heartbeat``); once another delivery has taken the job over,
+    this one writes nothing more."""
     job = Job.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.kind != Job.Kind.EXPORT:
         return
-    if not services.claim(job_id, task_id=self.request.id, stale_after=services.running_stale_after(self)):
+    claim = services.claim(job_id, task_id=self.request.id)
+    if claim is None:
         return
     params = job.params or {}
-    workbook = get_workbook(params.get("list", ""))
-    if workbook is not None:
-        with translation.override(params.get("language") or None):
-            _run_workbook(job, workbook, params.get("filters", {}))
+    with services.heartbeat(job_id, claim), translation.override(params.get("language") or None):
+        workbook = get_workbook(params.get("list", ""))
+        if workbook is not None:
+            _run_workbook(job, claim, workbook, params.get("filters", {}))
+        else:
+            _run_list(job, claim, get_export(params.get("list", "")), params.get("filters", {}))
+
+
+def _run_list(job: Job, claim: str, export, filters: dict) -> None:
+    job_id = job.pk
+    if export is None or not export.allowed(job.created_by):
+        services.fail(job_id, _("This list cannot be exported."), claim=claim)
         return
-    with translation.override(params.get("language") or None):
-        export = get_export(params.get("list", ""))
-        if export is None or not export.allowed(job.created_by):
-            services.fail(job_id, _("This list cannot be exported."))
-            return
-        try:
-            queryset = export.queryset(job.created_by, params.get("filters", {}))
-            total = queryset.order_by().count()
-            services.start(job_id, total=total)
+    try:
+        queryset = export.queryset(job.created_by, filters)
+        total = queryset.order_by().count()
+        services.start(job_id, total=total, claim=claim)
 
-            def progress(done: int) -> None:
-                services.report_progress(job_id, done, total=max(total, done))
+        def progress(done: int) -> None:
+            services.report_progress(job_id, done, total=max(total, done), claim=claim)
 
-            with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
-                rows = write_xlsx(
-                    tmp,
-                    sheet_name=str(export.title),
-                    columns=export.headers(),
-                    rows=export.rows(queryset),
-                    on_progress=progress,
-                    progress_every=PROGRESS_EVERY,
-                )
-                tmp.seek(0)
-                services.report_progress(job_id, rows, total=rows)
-                services.attach_output(job, name=export.filename(timezone.localdate()), content=File(tmp))
-        except InvalidFilters as exc:
-            services.fail(job_id, str(exc))
-            return
-        except SoftTimeLimitExceeded:
-            services.fail(job_id, _("The export took too long. Narrow the filters and export again."))
-            return
-        except Exception:
-            logger.exception("export job %s failed", job_id)
-            services.fail(
-                job_id, _("The export failed. Try again; if it fails again, tell the administrator.")
+        with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
+            rows = write_xlsx(
+                tmp,
+                sheet_name=str(export.title),
+                columns=export.headers(),
+                rows=export.rows(queryset),
+                on_progress=progress,
+                progress_every=PROGRESS_EVERY,
             )
-            return
-        message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
-        services.finish(job_id, result={"rows": rows}, message=message)
+            tmp.seek(0)
+            services.report_progress(job_id, rows, total=rows, claim=claim)
+            message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
+            services.finish(
+                job_id,
+                claim=claim,
+                result={"rows": rows},
+                message=message,
+                output=(export.filename(timezone.localdate()), File(tmp)),
+            )
+    except services.ClaimLost:
+        raise
+    except InvalidFilters as exc:
+        services.fail(job_id, str(exc), claim=claim)
+    except SoftTimeLimitExceeded:
+        services.fail(
+            job_id, _("The export took too long. Narrow the filters and export again."), claim=claim
+        )
+    except Exception:
+        logger.exception("export job %s failed", job_id)
+        services.fail(
+            job_id, _("The export failed. Try again; if it fails again, tell the administrator."), claim=claim
+        )
 
 
-def _run_workbook(job: Job, workbook, filters: dict) -> None:
+def _run_workbook(job: Job, claim: str, workbook, filters: dict) -> None:
     """A multi-sheet export: written sheet after sheet into a temporary file, progress in rows."""
     job_id = job.pk
     if not workbook.allowed(job.created_by):
-        services.fail(job_id, _("This list cannot be exported."))
+        services.fail(job_id, _("This list cannot be exported."), claim=claim)
         return
     try:
         total = workbook.count(job.created_by, filters)
-        services.start(job_id, total=total)
+        services.start(job_id, total=total, claim=claim)
 
         def progress(done: int) -> None:
-            services.report_progress(job_id, done, total=max(total, done))
+            services.report_progress(job_id, done, total=max(total, done), claim=claim)
 
         with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
             rows = workbook.write(tmp, user=job.created_by, filters=filters, on_progress=progress)
             tmp.seek(0)
-            services.report_progress(job_id, rows, total=rows)
-            services.attach_output(
-                job, name=workbook.filename(timezone.localdate(), **filters), content=File(tmp)
+            services.report_progress(job_id, rows, total=rows, claim=claim)
+            message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
+            services.finish(
+                job_id,
+                claim=claim,
+                result={"rows": rows},
+                message=message,
+                output=(workbook.filename(timezone.localdate(), **filters), File(tmp)),
             )
+    except services.ClaimLost:
+        raise
     except SoftTimeLimitExceeded:
-        services.fail(job_id, _("The export took too long. Narrow the filters and export again."))
-        return
+        services.fail(
+            job_id, _("The export took too long. Narrow the filters and export again."), claim=claim
+        )
     except Exception:
         logger.exception("workbook job %s failed", job_id)
-        services.fail(job_id, _("The export failed. Try again; if it fails again, tell the administrator."))
-        return
-    message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
-    services.finish(job_id, result={"rows": rows}, message=message)
+        services.fail(
+            job_id, _("The export failed. Try again; if it fails again, tell the administrator."), claim=claim
+        )
 
 
 @shared_task(name="jobs.reconcile", time_limit=10 * 60, soft_time_limit=9 * 60)

@@ -363,9 +363,15 @@ CELERY_BEAT_SCHEDULE = {
 # The reconciler (jobs/reconcile.py): work recorded in the database as waiting for longer than this
 # (seconds) with no sign of life is put back in the queue (its message was lost, e.g. Redis restarted).
 SXSH_RECONCILE_QUEUED_AFTER = env.int("SXSH_RECONCILE_QUEUED_AFTER", default=10 * 60)
-# Running work silent for longer than this (seconds) is abandoned and put back in the queue. Unset:
-# each task's hard time limit plus a minute (a live worker would have been stopped by then).
-SXSH_RECONCILE_RUNNING_AFTER = env.int("SXSH_RECONCILE_RUNNING_AFTER", default=None)
+# A worker running an import or export job beats every this many seconds (a thread updates
+# Job.heartbeat_at while the task runs, whatever the task is doing).
+SXSH_JOB_HEARTBEAT = env.float("SXSH_JOB_HEARTBEAT", default=10)
+# A running job silent for longer than this (seconds) is abandoned: another delivery may claim it and
+# the reconciler puts it back in the queue. Unset: three beats (SXSH_JOB_HEARTBEAT).
+SXSH_RECONCILE_RUNNING_AFTER = env.float("SXSH_RECONCILE_RUNNING_AFTER", default=None)
+# Uploads kept in storage (an import's file, a preview's file, a file left half-written by a killed
+# process) that no live job needs are removed by the reconciler once older than this (seconds).
+SXSH_UPLOADS_KEPT_FOR = env.int("SXSH_UPLOADS_KEPT_FOR", default=24 * 60 * 60)
 # Work put back this many times and abandoned again is marked failed instead (it kills workers).
 SXSH_RECONCILE_MAX_REQUEUES = env.int("SXSH_RECONCILE_MAX_REQUEUES", default=3)
 # Test only: seconds the rollup sleeps between its steps, so that a test can kill a worker mid-run.

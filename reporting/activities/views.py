@@ -415,8 +415,13 @@ class ImportView(LoginRequiredMixin, View):
                 return redirect("activities:import", what=what)
             with default_storage.open(path, "rb") as fh:
                 data = fh.read()
-            checked = importers.check(data, spec=spec, user=request.user, filename=token.get("name", ""))
+            try:
+                checked = importers.check(data, spec=spec, user=request.user, filename=token.get("name", ""))
+            except ImportFileError as exc:  # the stored file no longer reads: keep nothing
+                default_storage.delete(path)
+                return self.render_page(request, what, spec, status=400, file_error=str(exc))
             if not checked.ok:  # the database changed since the preview: check again, never trust it
+                default_storage.delete(path)  # the page offers no confirmation: upload it again
                 return self.render_page(
                     request, what, spec, status=400, checked=checked, filename=token.get("name")
                 )

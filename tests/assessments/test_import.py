@@ -469,7 +469,7 @@ def test_text_starting_with_equals_is_refused(users):
 def test_file_that_is_not_excel(client_en, users):
     before = counts()
     response = upload(client_en("centre"), b"tax_code,name\n0100233488,ACME\n", name="data.xlsx")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "not an Excel workbook" in str(response.context["form"].errors["file"])
     response = upload(client_en("centre"), full_file(), name="data.xlsm")
     assert "macro" in str(response.context["form"].errors["file"])
@@ -486,7 +486,7 @@ def test_file_over_the_size_limit(client_en, users):
             dst.writestr(info.filename, src.read(info.filename))
         dst.writestr("xl/media/padding.bin", b"\0" * (10 * 1024 * 1024))
     response = upload(client_en("centre"), buf.getvalue())
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "the limit is 10 MB" in str(response.context["form"].errors["file"])
     assert Job.objects.count() == 0
 
@@ -515,6 +515,125 @@ def test_empty_rows_bomb_is_refused_before_parsing(client_en, users):
     assert "not a normal sheet of data" in str(response.context["form"].errors["file"])
     assert counts() == (0, 0, 0, 0, 0) and Job.objects.count() == 0
     assert time.perf_counter() - start < 5
+
+
+# ---------------------------------------------------------------- workbooks no reader can read
+
+ENTITY_DECLARATION = b'<!DOCTYPE x [<!ENTITY a "b">]>'
+
+
+def hostile(data: bytes, part: str, *, use: str = "") -> bytes:
+    """``data`` with an entity declaration in the XML of ``part`` (and the text ``use`` replaced by
+    a reference to that entity): what no spreadsheet program writes, and what an XML attack looks
+    like."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        assert part in src.namelist(), src.namelist()
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == part:
+                if content.startswith(b"<?xml"):
+                    head, end, rest = content.partition(b"?>")
+                    content = head + end + ENTITY_DECLARATION + rest
+                else:
+                    content = ENTITY_DECLARATION + content
+                if use:
+                    assert use.encode() in content
+                    content = content.replace(use.encode(), b"&a;")
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def with_shared_strings(data: bytes) -> bytes:
+    """The same sheets written by XlsxWriter, which keeps text in xl/sharedStrings.xml as Excel does
+    (openpyxl writes it into the sheets)."""
+    import xlsxwriter
+
+    source = load_workbook(io.BytesIO(data))
+    buf = io.BytesIO()
+    out = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for ws in source.worksheets:
+        sheet = out.add_worksheet(ws.title)
+        for r, row in enumerate(ws.iter_rows(values_only=True)):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value.isoformat() if isinstance(value, datetime.date) else value)
+    out.close()
+    return buf.getvalue()
+
+
+def damaged(data: bytes, part: str) -> bytes:
+    """``data`` with bytes in the middle of ``part``'s compressed stream overwritten: the zip
+    directory is intact (the file passes ``check_file``), the member cannot be inflated."""
+    raw = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(part)
+    name_len, extra_len = (
+        int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little"),
+        (int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little")),
+    )
+    start = info.header_offset + 30 + name_len + extra_len
+    middle = start + info.compress_size // 3
+    raw[middle : middle + 64] = bytes((b ^ 0x5A) for b in raw[middle : middle + 64])
+    return bytes(raw)
+
+
+UNREADABLE = {
+    # the entity is declared and used in a data sheet: the reader's XML error came out of
+    # parse_workbook unguarded (a 500, a job left waiting, the upload left on disk)
+    "entity-in-data-sheet": lambda: hostile(full_file(), "xl/worksheets/sheet2.xml", use="A-1"),
+    "entity-declared-in-first-sheet": lambda: hostile(full_file(), "xl/worksheets/sheet1.xml"),
+    "entity-in-shared-strings": lambda: hostile(
+        with_shared_strings(full_file()), "xl/sharedStrings.xml", use="Xưởng nhuộm"
+    ),
+    "entity-declared-in-workbook": lambda: hostile(full_file(), "xl/workbook.xml"),
+    "damaged-sheet-stream": lambda: damaged(full_file(), "xl/worksheets/sheet2.xml"),
+}
+COULD_NOT_BE_READ = {"en": "The workbook could not be read", "vi": "Không đọc được tệp Excel"}
+
+
+def stored_files(root) -> list:
+    return sorted(str(p) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("case", sorted(UNREADABLE))
+def test_a_workbook_no_reader_can_read_is_refused_and_nothing_is_kept(case, client_for, users, tmp_path):
+    data = UNREADABLE[case]()
+    importers.check_file(data, "assessments.xlsx")  # it looks like a workbook from the outside
+    with pytest.raises(importers.ImportFileError):
+        importers.parse_workbook(data)
+    jobs_before, files_before = Job.objects.count(), stored_files(tmp_path)
+    for language, words in COULD_NOT_BE_READ.items():
+        client = client_for("centre")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = upload(client, data)
+        assert response.status_code == 400
+        assert words in str(response.context["form"].errors["file"])
+        assert words in response.content.decode()
+    assert Job.objects.count() == jobs_before and not Job.objects.filter(status=Job.Status.PENDING).exists()
+    assert stored_files(tmp_path) == files_before
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_confirmed_import_whose_stored_file_cannot_be_read_fails_with_the_message(users):
+    """A file stored before the reader's errors were all caught: the job ends failed, with the
+    message, instead of staying running."""
+    from django.core.files.base import ContentFile
+
+    job = Job.objects.create(
+        created_by=users["centre"],
+        kind=Job.Kind.IMPORT_ASSESSMENTS,
+        params={"confirmed": True, "centre_id": users["centre"].centre_id},
+        input_file=ContentFile(UNREADABLE["entity-in-data-sheet"](), name="a.xlsx"),
+    )
+    with translation.override("en"):
+        importers.run_import(job.pk, task_id="t")
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and COULD_NOT_BE_READ["en"] in job.message
+    assert counts() == (0, 0, 0, 0, 0)
 
 
 def test_errors_are_shown_on_the_preview_page(client_en, users):

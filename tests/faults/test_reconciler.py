@@ -50,20 +50,29 @@ def test_only_stale_work_is_found(users):
         started_at=old,
         heartbeat_at=now - datetime.timedelta(minutes=32),
     )
-    slow_import = Job.objects.create(
+    # A running job beats every SXSH_JOB_HEARTBEAT seconds (10): silent for three beats, it is
+    # abandoned, whatever its task's time limit.
+    silent_import = Job.objects.create(
         created_by=user, kind=Job.Kind.IMPORT_ASSESSMENTS, params={"confirmed": True}
     )
-    # 32 minutes silent: past the export's hard limit (30 min), not the import's (55 min).
-    Job.objects.filter(pk=slow_import.pk).update(
-        status="running", created_at=old, started_at=old, heartbeat_at=now - datetime.timedelta(minutes=32)
+    Job.objects.filter(pk=silent_import.pk).update(
+        status="running", created_at=old, started_at=old, heartbeat_at=now - datetime.timedelta(seconds=31)
+    )
+    missed_two_beats = _export_job(
+        user,
+        status="running",
+        created_at=old,
+        started_at=old,
+        heartbeat_at=now - datetime.timedelta(seconds=25),
     )
     _export_job(user, status="done", created_at=old)
     assert set(reconcile.stale_jobs(now=now).values_list("pk", flat=True)) == {
         waiting.pk,
         confirmed.pk,
         silent.pk,
+        silent_import.pk,
     }
-    assert fresh and alive
+    assert fresh and alive and missed_two_beats
 
     queued = RollupRun.objects.create(trigger="manual")
     stuck = RollupRun.objects.create(trigger="manual", status="running")
@@ -71,7 +80,22 @@ def test_only_stale_work_is_found(users):
     RollupRun.objects.filter(pk=stuck.pk).update(started_at=now - datetime.timedelta(minutes=62))
     RollupRun.objects.create(trigger="manual")  # just queued
     RollupRun.objects.create(trigger="manual", status="running", started_at=now)
-    assert set(reconcile.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {queued.pk, stuck.pk}
+    # Running for two minutes while nobody holds or waits for the rollup's lock: its worker is gone.
+    orphaned = RollupRun.objects.create(trigger="manual", status="running")
+    RollupRun.objects.filter(pk=orphaned.pk).update(started_at=now - datetime.timedelta(minutes=2))
+    assert set(reconcile.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {
+        queued.pk,
+        stuck.pk,
+        orphaned.pk,
+    }
+    # The same while a session holds the lock (a live worker's run): only the time limit counts.
+    from indicators.engine import LOCK_KEY
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        assert reconcile.rollup_lock_in_use()
+        assert set(reconcile.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {queued.pk, stuck.pk}
+    assert not reconcile.rollup_lock_in_use()
 
 
 def test_a_stale_job_is_put_back_and_runs_once(users):
@@ -275,3 +299,206 @@ def test_a_batch_of_emails_the_broker_refuses_is_sent_by_the_next_pass(users, ma
     assert all(n.emailed_at for n in Notification.objects.filter(pk__in=[n.pk for n in owed]))
     assert reconcile.reconcile(now=now + datetime.timedelta(minutes=40)).requeued == []
     assert len(mailoutbox) == 3
+
+
+# ------------------------------------------------------------------ claims, beats and fencing
+
+
+def test_a_worker_whose_job_was_taken_over_writes_nothing(users):
+    """Two claims on one job: the first worker fell silent for three beats and a second delivery
+    took the job. Every write of the first is refused (``ClaimLost``) and changes nothing, even its
+    final write inside the transaction of its own data, which then rolls back."""
+    from enterprises.models import Enterprise
+    from tests.factories import EnterpriseFactory
+
+    job = _export_job(users["ministry"])
+    first = services.claim(job.pk, task_id="first")
+    assert first and services.beat(job.pk, first)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - services.running_stale_after() * 2)
+    second = services.claim(job.pk, task_id="second")
+    assert second and second != first
+    services.report_progress(job.pk, 5, 10, claim=second)
+    before = Job.objects.values().get(pk=job.pk)
+
+    for write in (
+        lambda: services.start(job.pk, total=99, claim=first),
+        lambda: services.report_progress(job.pk, 9, 99, claim=first),
+        lambda: services.fail(job.pk, "from the old worker", claim=first),
+        lambda: services.finish(job.pk, claim=first, result={"rows": 1}),
+    ):
+        with pytest.raises(services.ClaimLost):
+            write()
+    assert not services.beat(job.pk, first)
+    enterprises = Enterprise.objects.count()
+    with pytest.raises(services.ClaimLost), transaction.atomic():
+        EnterpriseFactory()  # the old worker's data, written in the transaction of its "done"
+        services.finish(job.pk, claim=first, result={"rows": 1})
+    assert Enterprise.objects.count() == enterprises
+    assert Job.objects.values().get(pk=job.pk) == before
+
+    assert services.beat(job.pk, second)
+    services.finish(job.pk, claim=second, result={"rows": 10}, message="done")
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result == {"rows": 10} and job.progress == job.total == 10
+
+
+def test_an_import_whose_claim_is_taken_while_it_checks_writes_no_row(users, monkeypatch):
+    """The import's rows and its "done" commit together only while the claim is its own: taken
+    over half-way (after its checks, before its write), the old worker writes no row and leaves the
+    job to the delivery that holds it."""
+    from django.core.files.base import ContentFile
+
+    from assessments import importers
+    from assessments.models import Assessment
+    from tests.assessments.test_import import full_file
+
+    user = users["centre"]
+    job = Job.objects.create(
+        created_by=user,
+        kind=Job.Kind.IMPORT_ASSESSMENTS,
+        params={"confirmed": True, "centre_id": user.centre_id},
+        input_file=ContentFile(full_file(), name="a.xlsx"),
+    )
+    checks = importers.validate
+
+    def validate_then_lose_the_claim(*args, **kwargs):
+        result = checks(*args, **kwargs)
+        Job.objects.filter(pk=job.pk).update(claimed_by="another delivery", task_id="another")
+        return result
+
+    monkeypatch.setattr(importers, "validate", validate_then_lose_the_claim)
+    importers.run_import(job.pk, task_id="slow")
+    job.refresh_from_db()
+    assert Assessment.objects.count() == 0
+    assert job.status == Job.Status.RUNNING and job.claimed_by == "another delivery" and not job.message
+
+    monkeypatch.setattr(importers, "validate", checks)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - LONG_AGO)
+    importers.run_import(job.pk, task_id="redelivered")
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and Assessment.objects.count() == 2
+
+
+def test_a_running_job_beats_on_a_timer_until_it_ends(users, settings):
+    """The beat is a thread: the job's sign of life moves while the task is busy and writes no
+    progress, and stops when the task ends or the claim is lost."""
+    settings.SXSH_JOB_HEARTBEAT = 0.2
+    job = _export_job(users["ministry"])
+    claim = services.claim(job.pk, task_id="t")
+    first = Job.objects.get(pk=job.pk).heartbeat_at
+
+    def beat_at():
+        return Job.objects.get(pk=job.pk).heartbeat_at
+
+    with services.heartbeat(job.pk, claim):
+        assert _within(10, lambda: beat_at() > first), "no beat came"
+        seen = beat_at()
+        assert _within(10, lambda: beat_at() > seen), "the beats stopped"
+        assert not Job.objects.get(pk=job.pk).is_stalled
+    ended = beat_at()
+    _within(1, lambda: False)  # five beat intervals: none comes after the end
+    assert beat_at() == ended
+
+    with services.heartbeat(job.pk, claim):
+        Job.objects.filter(pk=job.pk).update(claimed_by="another", heartbeat_at=LONG_AGO_AT())
+        _within(1, lambda: False)
+        assert Job.objects.get(pk=job.pk).is_stalled  # a lost claim beats no more
+        raise services.ClaimLost("taken over")  # ends the block quietly
+
+
+def LONG_AGO_AT():  # noqa: N802
+    return timezone.now() - LONG_AGO
+
+
+def _within(seconds: float, predicate) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_claim_threshold_is_three_beats(settings):
+    settings.SXSH_JOB_HEARTBEAT = 10
+    settings.SXSH_RECONCILE_RUNNING_AFTER = None
+    assert services.running_stale_after() == datetime.timedelta(seconds=30)
+    settings.SXSH_JOB_HEARTBEAT = 1
+    assert services.running_stale_after() == datetime.timedelta(seconds=3)
+    settings.SXSH_RECONCILE_RUNNING_AFTER = 90
+    assert services.running_stale_after() == datetime.timedelta(seconds=90)
+
+
+# ------------------------------------------------------------------ uploads no live job needs
+
+
+def test_old_uploads_no_live_job_needs_are_removed(users, settings, tmp_path):
+    """Files half-written by a killed process (no job points at them), previews never confirmed,
+    inputs of finished jobs and expired activities previews go once older than
+    SXSH_UPLOADS_KEPT_FOR; the files of waiting and running jobs, export downloads and anything
+    young stay."""
+    import os
+
+    from django.core.files.base import ContentFile
+
+    settings.SXSH_UPLOADS_KEPT_FOR = 3600
+    user = users["centre"]
+    old = timezone.now() - LONG_AGO
+
+    def stored(name: str, *, age=LONG_AGO) -> str:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"PK\x03\x04 partial")
+        stamp = (timezone.now() - age).timestamp()
+        os.utime(path, (stamp, stamp))
+        return name
+
+    def import_job(status, name, **params):
+        job = Job.objects.create(
+            created_by=user, kind=Job.Kind.IMPORT_ASSESSMENTS, params=params, input_file=stored(name)
+        )
+        Job.objects.filter(pk=job.pk).update(status=status, created_at=old)
+        return job
+
+    half_written = stored("jobs/in/2026/01/killed-mid-upload.xlsx")
+    young_orphan = stored("jobs/in/2026/01/being-saved.xlsx", age=datetime.timedelta(minutes=1))
+    expired_token = stored("imports/activities/0123abcd.xlsx")
+    fresh_token = stored("imports/activities/4567ef01.xlsx", age=datetime.timedelta(minutes=5))
+    orphan_output = stored("jobs/out/2026/01/fenced-worker.xlsx")
+    abandoned = import_job(Job.Status.PENDING, "jobs/in/2026/01/abandoned.xlsx")
+    confirmed = import_job(Job.Status.PENDING, "jobs/in/2026/01/confirmed.xlsx", confirmed=True)
+    running = import_job(Job.Status.RUNNING, "jobs/in/2026/01/running.xlsx", confirmed=True)
+    done = import_job(Job.Status.DONE, "jobs/in/2026/01/done.xlsx", confirmed=True)
+    export = _export_job(users["ministry"], status="done", created_at=old, finished_at=old)
+    export.output_file.save("export.xlsx", ContentFile(b"PK"), save=True)
+
+    removed = reconcile.sweep_uploads()
+    assert sorted(removed) == sorted(
+        [
+            half_written,
+            expired_token,
+            orphan_output,
+            "jobs/in/2026/01/abandoned.xlsx",
+            "jobs/in/2026/01/done.xlsx",
+        ]
+    )
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted(
+        [
+            young_orphan,
+            fresh_token,
+            "jobs/in/2026/01/confirmed.xlsx",
+            "jobs/in/2026/01/running.xlsx",
+            export.output_file.name,
+        ]
+    )
+    abandoned.refresh_from_db()
+    assert (
+        abandoned.status == Job.Status.FAILED and "hết hạn" in abandoned.message and not abandoned.input_file
+    )
+    assert not Job.objects.get(pk=done.pk).input_file
+    assert Job.objects.get(pk=confirmed.pk).status == Job.Status.PENDING
+    assert Job.objects.get(pk=running.pk).input_file
+    assert reconcile.sweep_uploads() == []

@@ -130,6 +130,51 @@ def test_worker_killed_mid_import_then_restarted_writes_each_row_once(broker, us
     assert Job.objects.get(pk=job.pk).result == job.result
 
 
+def test_a_killed_workers_job_is_stale_after_three_beats_and_put_back_once(broker, users, settings, tmp_path):
+    """The worker beats every second (SXSH_JOB_HEARTBEAT=1) and the broker would give its message
+    back only after an hour: killed mid-import, its job shows stalled after three silent beats, the
+    reconciler puts it back in the queue at once (not after the task's time limit), and a new
+    worker claims it and writes every row once."""
+    from jobs import reconcile
+
+    settings.SXSH_JOB_HEARTBEAT = 1
+    settings.SXSH_RECONCILE_RUNNING_AFTER = None
+    env = broker | {"SXSH_JOB_HEARTBEAT": "1", "SXSH_CELERY_VISIBILITY_TIMEOUT": "3600"}
+    job = _previewed_import(users["centre"], "BEAT")
+    importers.confirm(job)
+    log = tmp_path / "worker.log"
+    worker = start_worker(env | {"SXSH_IMPORT_STEP_SLEEP": "1"}, log)
+    try:
+        assert wait_for(lambda: _writing_transactions() > 0, 90), "the import never started writing: " + _why(
+            job, log
+        )
+        # Alive: it beats while it sleeps inside its transaction, so the job is never stale.
+        beat = Job.objects.get(pk=job.pk).heartbeat_at
+        assert wait_for(lambda: Job.objects.get(pk=job.pk).heartbeat_at > beat, 10), "no beat: " + _why(
+            job, log
+        )
+        assert job.pk not in reconcile.stale_jobs().values_list("pk", flat=True)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        stop(worker, signal.SIGKILL)
+    killed_at = timezone.now()
+    assert _status(Job, job.pk) == Job.Status.RUNNING and _imported("BEAT") == NOTHING
+
+    assert wait_for(lambda: job.pk in set(reconcile.stale_jobs().values_list("pk", flat=True)), 20)
+    stalled = Job.objects.get(pk=job.pk)
+    assert stalled.is_stalled and timezone.now() - killed_at < datetime.timedelta(seconds=20)
+    outcome = reconcile.reconcile()
+    assert outcome.requeued == [("import", job.pk)]
+    assert reconcile.reconcile().requeued == []  # put back once
+
+    with worker_process(env, log):
+        assert wait_for(lambda: _status(Job, job.pk) == Job.Status.DONE, 90), _why(job, log)
+    job.refresh_from_db()
+    assert job.claimed_by != stalled.claimed_by and job.result["created"] == ROWS
+    assert _imported("BEAT") == ONCE
+
+
 def test_redis_restarted_with_work_queued_the_reconciler_puts_it_back_once(
     broker, throwaway_redis, users, settings, tmp_path
 ):

@@ -153,3 +153,65 @@ def test_ministry_imports_for_any_current_unit(client_for, danang, hanoi):
     response = upload(client, workbook([good_row(unit="48"), good_row(unit="01")]))
     client.post("/activities/import/events/", {"token": response.context["token"]})
     assert set(Event.objects.values_list("unit__code", flat=True)) == {"48", "01"}
+
+
+def _unreadable_events():
+    from tests.assessments.test_import import damaged, hostile, with_shared_strings
+
+    good = workbook([good_row()])
+    return {
+        "entity-in-the-sheet": hostile(good, "xl/worksheets/sheet1.xml", use="Hội An"),
+        "entity-in-shared-strings": hostile(with_shared_strings(good), "xl/sharedStrings.xml", use="Hội An"),
+        "entity-declared-in-workbook": hostile(good, "xl/workbook.xml"),
+        "damaged-sheet-stream": damaged(good, "xl/worksheets/sheet1.xml"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "entity-in-the-sheet",
+        "entity-in-shared-strings",
+        "entity-declared-in-workbook",
+        "damaged-sheet-stream",
+    ],
+)
+def test_a_workbook_no_reader_can_read_is_refused_and_nothing_is_kept(case, client_for, danang, tmp_path):
+    from django.conf import settings
+
+    from tests.assessments.test_import import COULD_NOT_BE_READ, stored_files
+
+    data = _unreadable_events()[case]
+    for language, words in COULD_NOT_BE_READ.items():
+        client = client_for("province")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = upload(client, data)
+        assert response.status_code == 400
+        assert words in response.context["file_error"] and words in response.content.decode()
+        assert not response.context.get("token")
+    assert stored_files(tmp_path) == [] and not Event.objects.exists()
+
+
+def test_a_stored_file_that_cannot_be_read_at_the_confirmation_is_refused_and_removed(
+    client_for, users, danang, tmp_path
+):
+    """The file behind a preview's token is read again at the confirmation: unreadable now, it is
+    refused with the message and removed, and nothing is saved."""
+    from django.core import signing
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from reporting.activities.views import IMPORT_SALT
+    from tests.assessments.test_import import COULD_NOT_BE_READ
+
+    path = default_storage.save(
+        "imports/activities/stored.xlsx", ContentFile(_unreadable_events()["entity-in-the-sheet"])
+    )
+    token = signing.dumps(
+        {"path": path, "user": users["province"].pk, "what": "events", "name": "su-kien.xlsx"},
+        salt=IMPORT_SALT,
+    )
+    response = client_for("province").post("/activities/import/events/", {"token": token})
+    assert response.status_code == 400
+    assert COULD_NOT_BE_READ["vi"] in response.content.decode()
+    assert not default_storage.exists(path) and not Event.objects.exists()

@@ -6,8 +6,8 @@ from jobs.reconcile import reconcile
 class Command(BaseCommand):
     help = (
         "Put work recorded in the database as waiting or running, but stale (its Celery message was "
-        "lost), back in the queue: import and export jobs, rollup runs. Beat runs the same every few "
-        "minutes; run it by hand after restoring Redis."
+        "lost), back in the queue: import and export jobs, rollup runs; remove old uploads no live "
+        "job needs. Beat runs the same every few minutes; run it by hand after restoring Redis."
     )
 
     def handle(self, *args, **options):
@@ -16,4 +16,6 @@ class Command(BaseCommand):
             self.stdout.write(f"requeued {target} #{object_id}")
         for target, object_id in outcome.failed:
             self.stdout.write(f"failed {target} #{object_id} (interrupted too many times)")
+        for name in outcome.removed:
+            self.stdout.write(f"removed {name} (an upload no live job needs)")
         self.stdout.write(f"{len(outcome.requeued)} requeued, {len(outcome.failed)} failed")
