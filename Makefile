@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 DEV_ENV := DEBUG=1 SXSH_DEMO=1
 
-.PHONY: run test venv venv-dev gettext translations migrate reference demo db-stop lint bench clean screens
+.PHONY: run test fuzz venv venv-dev gettext translations migrate reference demo db-stop lint bench clean screens
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,17 @@ run: translations demo
 
 test: venv-dev translations
 	DEBUG=1 $(BIN)/pytest $(if $(filter 0,$(XDIST)),,-n $(XDIST)) $(PYTEST_ARGS)
+
+# The schema fuzz drawn anew: a seed of its own (printed, so that a failure can be replayed with
+# `make fuzz SXSH_FUZZ_SEED=<seed>`) and a larger budget than `make test`'s fixed draw. A failure is
+# a bug: fix it and pin the case in tests/api/test_schema_examples.py.
+FUZZ_EXAMPLES ?= 50
+fuzz: venv-dev translations
+	@seed=$(or $(SXSH_FUZZ_SEED),$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')); \
+	echo "Schema fuzz: seed $$seed, $(FUZZ_EXAMPLES) examples per operation (replay: make fuzz SXSH_FUZZ_SEED=$$seed)"; \
+	SXSH_FUZZ_SEED=$$seed SXSH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DEBUG=1 \
+	  $(BIN)/pytest tests/api/test_schema_fuzz.py $(if $(filter 0,$(XDIST)),,-n $(XDIST)) -q -p no:cacheprovider \
+	  --hypothesis-seed=$$seed $(PYTEST_ARGS)
 
 # Screenshots of the main pages into docs/screens/, taken by the browser tests.
 screens: venv-dev translations
