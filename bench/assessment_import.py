@@ -11,31 +11,24 @@ Generates an .xlsx of N assessment rows (default 100,000) x 18 columns with Xlsx
 The per-sheet row limit (20,000) is lifted for the run. Prints a markdown section; ``--out`` writes it.
 
     .venv/bin/python bench/assessment_import.py --n 100000 --out /tmp/import-bench.md
+    .venv/bin/python bench/assessment_import.py --smoke      # 200 rows: does it still work?
 """
 
-import argparse
 import datetime
 import gc
 import io
-import os
 import resource
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--n", type=int, default=100_000, help="number of assessment rows")
-    parser.add_argument("--out", default="", help="write the markdown section to this file")
-    return parser.parse_args()
+    parser.add_argument("--repeat", type=int, default=3, help="parse timings: best of this many")
+    return harness.parse(parser, smoke={"n": 200, "repeat": 1})
 
 
 def generate_xlsx(n: int) -> bytes:
@@ -182,23 +175,13 @@ def copy_rows(plan, user_id, centre_id) -> float:
 
 def main():
     args = parse_args()
-    import django
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    from enterprise_list import use_bench_database
-
-    bench_db = use_bench_database()
-    django.setup()
-    from django.core.management import call_command
-
+    bench_db = harness.start("_bench", smoke=args.smoke)
     from accounts.models import User
     from assessments import importers
     from assessments.models import Assessment
     from enterprises.models import Centre, Enterprise
     from provinces.models import AdministrativeUnit
 
-    call_command("migrate", verbosity=0)
     importers.MAX_ROWS = args.n + 1  # the bench measures beyond the per-sheet limit of uploads
     user, _ = User.objects.get_or_create(username="bench.ministry", defaults={"role": "ministry"})
     centre, _ = Centre.objects.get_or_create(
@@ -221,10 +204,10 @@ def main():
 
     # (a) parse
     rss0 = maxrss_mb()
-    t_bare, _rows = timed(lambda: bare_calamine(data))
+    t_bare, _rows = timed(lambda: bare_calamine(data), args.repeat)
     del _rows
     rss_bare = maxrss_mb()
-    t_ours, parsed = timed(lambda: importers.parse_workbook(data))
+    t_ours, parsed = timed(lambda: importers.parse_workbook(data), args.repeat)
     rss_ours = maxrss_mb()
     assert not parsed.errors, parsed.errors[:3]
     del parsed
@@ -297,17 +280,14 @@ def main():
     lines = [
         f"## Assessment import ({args.n:,} rows x 18 columns, {size_mb:.1f} MB xlsx)",
         "",
-        f"Database `{bench_db}`; measured {datetime.date.today():%d/%m/%Y}; parse timings best of 3.",
+        f"Command: `.venv/bin/python bench/assessment_import.py --n {args.n}`.",
         "",
-        "| measure | figure | goal |",
-        "|---|---|---|",
-        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
+        f"Database `{bench_db}`; measured {datetime.date.today():%d/%m/%Y}; parse timings best of "
+        f"{args.repeat}.",
         "",
+        *harness.table(["measure", "figure", "goal"], rows, align="lll"),
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":
