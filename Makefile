@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 DEV_ENV := DEBUG=1 SXSH_DEMO=1
 
-.PHONY: run test fuzz venv venv-dev gettext translations migrate reference demo db-stop lint bench clean screens
+.PHONY: run test fuzz venv venv-dev gettext translations migrate reference demo db-stop lint bench bench-smoke clean screens
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,8 +75,13 @@ lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Every benchmark at full size, the sections gathered in test-artifacts/performance.md.
 bench: venv-dev
 	bash bench/run_all.sh
+
+# Every benchmark at a tiny size, in seconds each (CI runs it): proves they all still work.
+bench-smoke: venv-dev
+	bash bench/smoke.sh
 
 db-stop: venv
 	$(BIN)/python sxsh_portal/embedded_db.py stop

@@ -5,33 +5,21 @@ against gunicorn on loopback (bounded in count and time), with the CPU time each
 batch of 1,000 in one request.
 
     .venv/bin/python bench/api.py --n 1000 --requests 400
+    .venv/bin/python bench/api.py --smoke     # 100 rows, 10 submissions on 1 worker: does it still work?
 """
 
-import argparse
 import datetime
 import json
 import os
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 
 def timed(fn, repeat):
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+    return harness.median(fn, repeat) * 1000
 
 
 def percentile(samples, p):
@@ -202,7 +190,9 @@ def run_clients(server, key, template, *, clients, total, max_seconds):
         _machine_busy_seconds() - machine0,
     )
     for process in processes:
-        process.join()
+        process.join(timeout=30)
+        if process.is_alive():
+            process.terminate()
     latencies = [t for outcome in outcomes for t in outcome[0]]
     failures = [f for outcome in outcomes for f in outcome[1]]
     assert not failures, failures[:3]
@@ -230,27 +220,23 @@ class gunicorn:
         import socket
         import subprocess
 
-        from django.conf import settings
-
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        db = settings.DATABASES["default"]
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
         env = {
             **os.environ,
             "DEBUG": "0",
             "SECRET_KEY": "bench-only",
             "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+            "DATABASE_URL": harness.database_url(),
+            "LOG_LEVEL": harness.DEPLOYED_LOG_LEVEL,
             "CONN_MAX_AGE": "60",
             "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback (production sits behind TLS)
             "API_RATE_LIMIT_KEY": str(10**9),
-            "LOG_LEVEL": "WARNING",
         }
         self.process = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                str(harness.ROOT / ".venv" / "bin" / "gunicorn"),
                 "sxsh_portal.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
@@ -262,34 +248,35 @@ class gunicorn:
                 "--log-level",
                 "warning",
             ],
-            cwd=ROOT,
+            cwd=harness.ROOT,
             env=env,
         )
         for _ in range(300):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return self
             except OSError:
                 time.sleep(0.1)
+        harness.stop(self.process)
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        harness.stop(self.process)
 
 
 def deployed_workers() -> int:
     """The number of gunicorn workers of ``docker-compose.yml``'s web service (as deployed)."""
     import yaml
 
-    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]["web"][
-        "command"
-    ]
+    compose = yaml.safe_load((harness.ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    command = compose["services"]["web"]["command"]
     return int(command[command.index("--workers") + 1])
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--n", type=int, default=1000, help="assessments in the centre's list")
     parser.add_argument("--sequential", type=int, default=50, help="in-process submissions, one by one")
     parser.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
@@ -305,28 +292,32 @@ def main():
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--out", default="")
-    args = parser.parse_args()
+    args = harness.parse(
+        parser,
+        smoke={
+            "n": 100,
+            "sequential": 3,
+            "clients": 2,
+            "requests": 10,
+            "max_seconds": 30,
+            "workers": 1,
+            "batch_size": 5,
+            "batches": 1,
+            "repeat": 1,
+        },
+    )
     if args.workers is None:
         args.workers = deployed_workers()
 
-    import django
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    from enterprise_list import use_bench_database
-
-    bench_db = use_bench_database()
-    django.setup()
+    bench_db = harness.start("_bench", smoke=args.smoke)
     import orjson
-    from django.core.management import call_command
+    from django.conf import settings
     from rest_framework.test import APIClient
 
     from assessments.models import Assessment, CPOption
     from enterprises.models import Centre, CentreAPIKey, Enterprise
     from provinces.models import AdministrativeUnit
 
-    call_command("migrate", verbosity=0)
     if Enterprise.objects.count() < 500:
         from enterprise_list import generate
 
@@ -463,29 +454,46 @@ def main():
         f"has {os.cpu_count()} cores shared by gunicorn, PostgreSQL and the clients; load average "
         f"{load_before:.1f} before the concurrent run.",
         "",
-        "| measure | figure | goal |",
-        "|---|---:|---|",
-        f"| 100-row assessment list page (with 3 options each) through the DRF view | {view_ms:.1f} ms | |",
-        f"| the same rows with `.values()` + orjson | {bare_ms:.1f} ms | |",
-        f"| ratio | {view_ms / bare_ms:.1f}x | at most 3x |",
-        f"| submit one assessment with 10 options, sequential, in process: p50 / p95 "
-        f"({len(samples)} submissions) | {seq_p50:.0f} / {seq_p95:.0f} ms | |",
-        f"| the same with {args.clients} concurrent clients over HTTP: p50 / p95 / max "
-        f"({concurrent['count']} submissions in {concurrent['seconds']:.1f} s, {rate:.0f}/s) "
-        f"| {concurrent['p50']:.0f} / {concurrent['p95']:.0f} / {concurrent['max']:.0f} ms "
-        "| p95 at most 300 ms |",
-        f"| CPU time per concurrent submission: web workers / their database backends / load clients "
-        f"(whole machine, other processes included) | {concurrent['cpu_web']:.1f} / "
-        f"{concurrent['cpu_db']:.1f} / {concurrent['cpu_clients']:.1f} ms "
-        f"({concurrent['cpu_machine']:.1f} ms) | |",
-        f"| a batch of {args.batch_size:,} submissions (10 options each) in one "
-        f"`POST /api/v1/assessments/batch/` (median of {len(batch_times)}) | {batch_s:.2f} s | at most 5 s |",
-        "",
+        *harness.table(
+            ["measure", "figure", "goal"],
+            [
+                (
+                    "100-row assessment list page (with 3 options each) through the DRF view",
+                    f"{view_ms:.1f} ms",
+                    "",
+                ),
+                ("the same rows with `.values()` + orjson", f"{bare_ms:.1f} ms", ""),
+                ("ratio", f"{view_ms / bare_ms:.1f}x", "at most 3x"),
+                (
+                    "submit one assessment with 10 options, sequential, in process: p50 / p95 "
+                    f"({len(samples)} submissions)",
+                    f"{seq_p50:.0f} / {seq_p95:.0f} ms",
+                    "",
+                ),
+                (
+                    f"the same with {args.clients} concurrent clients over HTTP: p50 / p95 / max "
+                    f"({concurrent['count']} submissions in {concurrent['seconds']:.1f} s, {rate:.0f}/s)",
+                    f"{concurrent['p50']:.0f} / {concurrent['p95']:.0f} / {concurrent['max']:.0f} ms",
+                    "p95 at most 300 ms",
+                ),
+                (
+                    "CPU time per concurrent submission: web workers / their database backends / load "
+                    "clients (whole machine, other processes included)",
+                    f"{concurrent['cpu_web']:.1f} / {concurrent['cpu_db']:.1f} / "
+                    f"{concurrent['cpu_clients']:.1f} ms ({concurrent['cpu_machine']:.1f} ms)",
+                    "",
+                ),
+                (
+                    f"a batch of {args.batch_size:,} submissions (10 options each) in one "
+                    f"`POST /api/v1/assessments/batch/` (median of {len(batch_times)})",
+                    f"{batch_s:.2f} s",
+                    "at most 5 s",
+                ),
+            ],
+            align="lrl",
+        ),
     ]
-    text = "\n".join(lines)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    print(text)
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -5,37 +5,30 @@ Generates an .xlsx of N assessment rows (default 100,000) x 18 columns with Xlsx
 (a) parses it with ``importers.parse_workbook`` and with bare python-calamine (rows into lists),
     timing both and measuring the Python heap peak (tracemalloc) against the file size;
 (b) times ``importers.apply`` (bulk write, with the audit triggers) against a raw COPY of the same
-    rows as CSV into a scratch table;
+    rows (COPY's text format) into a scratch table;
 (c) times check + parse + validate + write end to end (rows/s), then imports the same file again
     and checks that it adds nothing.
 The per-sheet row limit (20,000) is lifted for the run. Prints a markdown section; ``--out`` writes it.
 
     .venv/bin/python bench/assessment_import.py --n 100000 --out /tmp/import-bench.md
+    .venv/bin/python bench/assessment_import.py --smoke      # 200 rows: does it still work?
 """
 
-import argparse
 import datetime
 import gc
 import io
-import os
 import resource
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--n", type=int, default=100_000, help="number of assessment rows")
-    parser.add_argument("--out", default="", help="write the markdown section to this file")
-    return parser.parse_args()
+    parser.add_argument("--repeat", type=int, default=3, help="parse timings: best of this many")
+    return harness.parse(parser, smoke={"n": 200, "repeat": 1})
 
 
 def generate_xlsx(n: int) -> bytes:
@@ -123,49 +116,57 @@ def maxrss_mb() -> float:
 
 
 def copy_rows(plan, user_id, centre_id) -> float:
-    """COPY the planned assessment rows as CSV into a scratch table shaped like the real one."""
-    import csv
-
+    """COPY the planned assessment rows into a scratch table shaped like the real one. Every
+    column of the model is written: a row's data, the values the import sets, and for any other
+    column its default (or NULL where allowed), so that a column added to the model later (as
+    ``is_sandbox`` was) is filled as ``importers.apply`` fills it."""
     from django.db import connection
+    from django.utils import timezone
 
     from assessments.importers import ASSESSMENT_DATA
+    from assessments.models import Assessment
+    from common.bulk import copy_value
 
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_assessment_scratch")
         cur.execute("CREATE TABLE bench_assessment_scratch (LIKE assessments_assessment INCLUDING DEFAULTS)")
         cur.execute("SELECT id FROM enterprises_enterprise LIMIT 1")
         enterprise_id = cur.fetchone()[0]
-    columns = [
-        *ASSESSMENT_DATA,
-        "external_id",
-        "centre_id",
-        "enterprise_id",
-        "status",
-        "return_reason",
-        "submitted_by_id",
-        "submitted_at",
-        "created_by_id",
-        "created_at",
-        "updated_at",
-    ]
-    now = datetime.datetime.now(datetime.UTC).isoformat()
+    now = timezone.now()
+    set_by_import = {
+        "centre_id": centre_id,
+        "enterprise_id": enterprise_id,
+        "status": Assessment.Status.SUBMITTED,
+        "return_reason": "",
+        "submitted_by_id": user_id,
+        "submitted_at": now,
+        "created_by_id": user_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    per_row = [*ASSESSMENT_DATA, "external_id"]
+    constant = {}
+    for field in Assessment._meta.concrete_fields:
+        if field.primary_key or field.attname in per_row:
+            continue
+        if field.attname in set_by_import:
+            constant[field.column] = set_by_import[field.attname]
+        elif field.has_default():
+            constant[field.column] = field.get_default()
+        elif field.null:
+            constant[field.column] = None
+        else:
+            raise SystemExit(f"copy_rows: no value for the NOT NULL column {field.column}; add one")
+    columns = [Assessment._meta.get_field(f).column for f in per_row] + list(constant)
+    tail = "".join("\t" + copy_value(v) for v in constant.values()) + "\n"
     start = time.perf_counter()
     buf = io.StringIO()
-    writer = csv.writer(buf)
     for d in plan.create:
-        writer.writerow(
-            [("" if d[f] is None else d[f]) for f in ASSESSMENT_DATA]
-            + [d["external_id"], centre_id, enterprise_id, "submitted", "", user_id, now, user_id, now, now]
-        )
+        buf.write("\t".join(copy_value(d[f]) for f in per_row) + tail)
     buf.seek(0)
     with connection.cursor() as cur:
         cur.execute("ALTER TABLE bench_assessment_scratch ALTER COLUMN id SET DEFAULT 0")
-        cur.copy_expert(
-            f"COPY bench_assessment_scratch ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, "
-            "FORCE_NOT_NULL (funding_source, focus, production_unit, demonstration_description, "
-            "return_reason))",
-            buf,
-        )
+        cur.copy_expert(f"COPY bench_assessment_scratch ({', '.join(columns)}) FROM STDIN", buf)
     elapsed = time.perf_counter() - start
     with connection.cursor() as cur:
         cur.execute("DROP TABLE bench_assessment_scratch")
@@ -174,23 +175,13 @@ def copy_rows(plan, user_id, centre_id) -> float:
 
 def main():
     args = parse_args()
-    import django
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    from enterprise_list import use_bench_database
-
-    bench_db = use_bench_database()
-    django.setup()
-    from django.core.management import call_command
-
+    bench_db = harness.start("_bench", smoke=args.smoke)
     from accounts.models import User
     from assessments import importers
     from assessments.models import Assessment
     from enterprises.models import Centre, Enterprise
     from provinces.models import AdministrativeUnit
 
-    call_command("migrate", verbosity=0)
     importers.MAX_ROWS = args.n + 1  # the bench measures beyond the per-sheet limit of uploads
     user, _ = User.objects.get_or_create(username="bench.ministry", defaults={"role": "ministry"})
     centre, _ = Centre.objects.get_or_create(
@@ -213,10 +204,10 @@ def main():
 
     # (a) parse
     rss0 = maxrss_mb()
-    t_bare, _rows = timed(lambda: bare_calamine(data))
+    t_bare, _rows = timed(lambda: bare_calamine(data), args.repeat)
     del _rows
     rss_bare = maxrss_mb()
-    t_ours, parsed = timed(lambda: importers.parse_workbook(data))
+    t_ours, parsed = timed(lambda: importers.parse_workbook(data), args.repeat)
     rss_ours = maxrss_mb()
     assert not parsed.errors, parsed.errors[:3]
     del parsed
@@ -270,7 +261,7 @@ def main():
             f"{t_write:.2f} s",
             "",
         ),
-        ("write: raw COPY of the same rows as CSV into a scratch table", f"{t_copy:.2f} s", ""),
+        ("write: raw COPY of the same rows into a scratch table", f"{t_copy:.2f} s", ""),
         ("write ratio apply / COPY", f"{t_write / t_copy:.1f}x", "≤ 3x"),
         (
             f"end to end: check + parse {t_parse:.1f} s + validate {t_validate:.1f} s "
@@ -289,17 +280,14 @@ def main():
     lines = [
         f"## Assessment import ({args.n:,} rows x 18 columns, {size_mb:.1f} MB xlsx)",
         "",
-        f"Database `{bench_db}`; measured {datetime.date.today():%d/%m/%Y}; parse timings best of 3.",
+        f"Command: `.venv/bin/python bench/assessment_import.py --n {args.n}`.",
         "",
-        "| measure | figure | goal |",
-        "|---|---|---|",
-        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
+        f"Database `{bench_db}`; measured {datetime.date.today():%d/%m/%Y}; parse timings best of "
+        f"{args.repeat}.",
         "",
+        *harness.table(["measure", "figure", "goal"], rows, align="lll"),
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -8,22 +8,14 @@ the same plus ``--many`` rows written with COPY (every year 2009-2030, annual an
 values with sector slices, and older unpublished runs).
 
     .venv/bin/python bench/dashboard.py --many 1000000
+    .venv/bin/python bench/dashboard.py --smoke     # 2,000 values, one run: does it still work?
 """
 
-import argparse
 import datetime
 import io
-import os
-import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 METRICS = [
     "units_with_focal_point", "units_with_plan_2009_2015", "units_with_plan_2016_2020",
@@ -37,13 +29,7 @@ SECTORS = [f"{n:02d}" for n in range(5, 40)][:20]
 
 
 def timed(fn, repeat):
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+    return harness.median(fn, repeat) * 1000
 
 
 def place_rows(units, regions):
@@ -79,21 +65,13 @@ def copy_rows(rows, n_rows_hint=0):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--many", type=int, default=1_000_000, help="values added for the 'many' case")
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--out", default="")
-    args = parser.parse_args()
+    args = harness.parse(parser, smoke={"many": 2000, "repeat": 1})
 
-    import django
+    harness.start("_bench", smoke=args.smoke)
     from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    from enterprise_list import use_bench_database
-
-    use_bench_database()
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -102,7 +80,6 @@ def main():
     from indicators.models import Indicator, IndicatorValue, PublishedRun, RollupRun
     from provinces.models import AdministrativeUnit, Region
 
-    call_command("migrate", verbosity=0)
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.API_RATE_LIMITS = {"key": 10**9, "user": 10**9, "anon": 10**9}
     with connection.cursor() as cursor:
@@ -191,27 +168,36 @@ def main():
     many_api = timed(lambda: get(api), args.repeat)
 
     lines = [
-        "# Performance",
-        "",
         "## Dashboard data endpoint (`bench/dashboard.py`)",
         "",
         f"Few: {few:,} values. Many: {total:,} values ({published_rows:,} in the published run; {many:,} "
         f"added with COPY in {copy_seconds:.1f} s). Median of {args.repeat} requests through the whole view "
         "(in process, logged in as the ministry), indicator with a sector breakdown, 63 units, year 2017.",
         "",
-        "| endpoint | few values (ms) | many values (ms) | many / few | goal |",
-        "|---|---:|---:|---:|---|",
-        f"| `/dashboard/data.json` | {few_data:.1f} | {many_data:.1f} | "
-        f"{many_data / few_data:.2f}x | ≤ 1.2x |",
-        f"| `/api/v1/indicator-values/` (63 unit rows) | {few_api:.1f} | {many_api:.1f} | "
-        f"{many_api / few_api:.2f}x | ≤ 1.2x |",
+        *harness.table(
+            ["endpoint", "few values (ms)", "many values (ms)", "many / few", "goal"],
+            [
+                (
+                    "`/dashboard/data.json`",
+                    f"{few_data:.1f}",
+                    f"{many_data:.1f}",
+                    f"{many_data / few_data:.2f}x",
+                    "≤ 1.2x",
+                ),
+                (
+                    "`/api/v1/indicator-values/` (63 unit rows)",
+                    f"{few_api:.1f}",
+                    f"{many_api:.1f}",
+                    f"{many_api / few_api:.2f}x",
+                    "≤ 1.2x",
+                ),
+            ],
+            align="lrrrl",
+        ),
         "",
         f"Measured {datetime.date.today():%Y-%m-%d}.",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":

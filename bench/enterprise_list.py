@@ -4,54 +4,27 @@ Generates N enterprises (default 100,000) with COPY into a separate database (``
 on the same server as the portal's: the embedded PostgreSQL or DATABASE_URL), then times each page
 three ways in the same run: the whole view (request to HTML), the page query through the ORM
 (keyset pagination), and the bare SQL of that same query. It also times the OFFSET query that a
-naive last page would run, for contrast. Writes the figures to docs/PERFORMANCE.md.
+naive last page would run, for contrast. Prints the figures as a Markdown section (``--out``
+also writes it to a file).
 
-    make bench                                   # 100,000 enterprises
-    .venv/bin/python bench/enterprise_list.py --n 1000000
+    .venv/bin/python bench/enterprise_list.py                  # 100,000 enterprises
+    .venv/bin/python bench/enterprise_list.py --n 1000000 --out /tmp/list.md
+    .venv/bin/python bench/enterprise_list.py --smoke          # 500, one run: does it still work?
 """
 
-import argparse
 import io
-import os
 import random
-import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--n", type=int, default=100_000, help="number of enterprises")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per measurement")
     parser.add_argument("--keep", action="store_true", help="reuse the bench database if it has N rows")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "PERFORMANCE.md"))
-    return parser.parse_args()
-
-
-def use_bench_database():
-    """Point Django at <name>_bench on the same server, creating it if needed."""
-    import psycopg2
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    bench_name = f"{db['NAME']}_bench"
-    conn = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_name])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{bench_name}"')
-    conn.close()
-    db["NAME"] = bench_name
-    return bench_name
+    return harness.parse(parser, smoke={"n": 500, "repeat": 1})
 
 
 def generate(n: int):
@@ -95,24 +68,13 @@ def generate(n: int):
 
 
 def timed(fn, repeat):
-    fn()  # warm up caches and plans
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+    return harness.median(fn, repeat) * 1000
 
 
 def main():
     args = parse_args()
-    import django
+    bench_db = harness.start("_bench", smoke=args.smoke)
     from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    bench_db = use_bench_database()
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.http import QueryDict
     from django.test import Client
@@ -123,7 +85,6 @@ def main():
     from enterprises.models import Enterprise
     from enterprises.selectors import LIST_ORDERING, enterprises_for, search_enterprises
 
-    call_command("migrate", verbosity=0)
     if not (args.keep and Enterprise.objects.count() == args.n):
         start = time.perf_counter()
         generate(args.n)
@@ -178,14 +139,12 @@ def main():
             cur.fetchall()
 
     offset_ms = timed(offset_last, max(3, args.repeat // 5))
-    with connection.cursor() as cur:
-        cur.execute("SELECT version()")
-        pg_version = cur.fetchone()[0].split(",")[0]
+    pg_version = harness.server_version()
 
     first_view, first_orm = results[0][1], results[0][2]
     last_view, last_orm = results[1][1], results[1][2]
     lines = [
-        "# Performance",
+        f"## Enterprise list, {args.n:,} enterprises, 50 rows a page",
         "",
         "Figures from `bench/enterprise_list.py` (median of repeated runs, milliseconds, on the "
         "development machine: 2 cores; numbers differ elsewhere, ratios matter).",
@@ -193,15 +152,19 @@ def main():
         f"Command: `.venv/bin/python bench/enterprise_list.py --n {args.n}` "
         f"(`make bench` runs it with the default 100,000). Database: {pg_version}, database `{bench_db}`.",
         "",
-        f"## Enterprise list, {args.n:,} enterprises, 50 rows a page",
-        "",
-        "| page | whole view (ms) | ORM: capped count + page (ms) | bare SQL of those queries (ms) "
-        "| ORM / bare SQL |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for label, view_ms, orm_ms, sql_ms in results:
-        lines.append(f"| {label} | {view_ms:.1f} | {orm_ms:.2f} | {sql_ms:.2f} | {orm_ms / sql_ms:.1f}x |")
-    lines += [
+        *harness.table(
+            [
+                "page",
+                "whole view (ms)",
+                "ORM: capped count + page (ms)",
+                "bare SQL of those queries (ms)",
+                "ORM / bare SQL",
+            ],
+            [
+                (label, f"{view_ms:.1f}", f"{orm_ms:.2f}", f"{sql_ms:.2f}", f"{orm_ms / sql_ms:.1f}x")
+                for label, view_ms, orm_ms, sql_ms in results
+            ],
+        ),
         "",
         f"Rows matched: 'ha noi' {matches('ha noi'):,}; 'det nhuom' {matches('det nhuom'):,}; "
         f"'010000' {matches('010000'):,}.",
@@ -214,8 +177,7 @@ def main():
         "Search uses a trigram GIN index on `sxsh_unaccent(lower(name))`.",
         "",
     ]
-    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -12,25 +12,19 @@ the database.
 
     .venv/bin/python bench/export.py                    # 100,000 rows
     .venv/bin/python bench/export.py --n 20000 --no-db --out /tmp/export.md
+    .venv/bin/python bench/export.py --smoke            # 500 rows, one run: does it still work?
 """
 
-import argparse
 import datetime
-import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 KINDS_20 = (
     ["text"] * 9 + ["int"] * 3 + ["money"] * 3 + ["decimal"] * 3 + ["date", "datetime"]
@@ -38,36 +32,11 @@ KINDS_20 = (
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--n", type=int, default=100_000, help="rows")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (median)")
     parser.add_argument("--no-db", action="store_true", help="only the writer and memory parts")
-    parser.add_argument("--out", default="", help="also write the markdown section to this file")
-    return parser.parse_args()
-
-
-def use_bench_database(suffix: str = "_bench_export", *, fresh: bool = False) -> str:
-    """Point Django at <name>_bench_export on the same server, creating it if needed: as
-    ``bench/enterprise_list.py`` does, but a database of its own, so that the two benchmarks can
-    run at the same time without replacing each other's rows."""
-    import psycopg2
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    bench_name = f"{db['NAME']}{suffix}"
-    conn = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        if fresh:
-            cur.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_name])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{bench_name}"')
-    conn.close()
-    db["NAME"] = bench_name
-    return bench_name
+    return harness.parse(parser, smoke={"n": 500, "repeat": 1})
 
 
 def make_rows(n: int) -> list[tuple]:
@@ -98,12 +67,7 @@ def make_rows(n: int) -> list[tuple]:
 
 
 def timed(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return harness.median(fn, repeat, warm_up=False)
 
 
 def bare_xlsxwriter(path, columns, rows):
@@ -190,11 +154,23 @@ def writer_part(args, lines):
     lines += [
         f"### Writer only: {args.n:,} pre-fetched rows x {len(columns)} columns",
         "",
-        "| writer | seconds (median) | rows/s | file size |",
-        "|---|---:|---:|---:|",
-        f"| `common.exports.write_xlsx` | {ours_s:.2f} | {args.n / ours_s:,.0f} | {sizes[0] / 1e6:.1f} MB |",
-        f"| bare XlsxWriter, constant_memory | {bare_s:.2f} | {args.n / bare_s:,.0f} "
-        f"| {sizes[1] / 1e6:.1f} MB |",
+        *harness.table(
+            ["writer", "seconds (median)", "rows/s", "file size"],
+            [
+                (
+                    "`common.exports.write_xlsx`",
+                    f"{ours_s:.2f}",
+                    f"{args.n / ours_s:,.0f}",
+                    f"{sizes[0] / 1e6:.1f} MB",
+                ),
+                (
+                    "bare XlsxWriter, constant_memory",
+                    f"{bare_s:.2f}",
+                    f"{args.n / bare_s:,.0f}",
+                    f"{sizes[1] / 1e6:.1f} MB",
+                ),
+            ],
+        ),
         "",
         f"- Ratio write_xlsx / bare XlsxWriter: **{ours_s / bare_s:.2f}x** (goal: at most 1.5x).",
         f"- Peak Python memory of write_xlsx fed by a generator: {peak_small / 1e6:.2f} MB for "
@@ -205,8 +181,6 @@ def writer_part(args, lines):
 
 def database_part(args, lines, bench_db):
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import DatabaseError, connection
     from django.http import QueryDict
     from django.test import Client
     from enterprise_list import generate
@@ -216,15 +190,6 @@ def database_part(args, lines, bench_db):
     from enterprises.models import Enterprise
     from jobs.exports import get_export
 
-    try:
-        call_command("migrate", verbosity=0)
-    except DatabaseError:
-        # The bench database is ours alone: when its schema no longer matches the migrations
-        # (renamed while the portal is being built), start again from an empty one.
-        connection.close()
-        settings.DATABASES["default"]["NAME"] = bench_db.removesuffix("_bench_export")
-        use_bench_database(fresh=True)
-        call_command("migrate", verbosity=0)
     if Enterprise.objects.count() != args.n:
         start = time.perf_counter()
         generate(args.n)
@@ -258,35 +223,42 @@ def database_part(args, lines, bench_db):
     read_s = timed(read_only, args.repeat)
     full_s = timed(read_and_write, args.repeat)
     view_s = timed(whole_view, args.repeat)
-    with connection.cursor() as cur:
-        cur.execute("SELECT version()")
-        pg_version = cur.fetchone()[0].split(",")[0]
     lines += [
         f"### Full path: enterprise export of {args.n:,} enterprises x {len(columns)} columns "
         "from the database",
         "",
-        f"Database: {pg_version}, database `{bench_db}`; ministry user (no scope filter), no list filter.",
+        f"Database: {harness.server_version()}, database `{bench_db}`; ministry user (no scope filter), "
+        "no list filter.",
         "",
-        "| step | seconds (median) | rows/s |",
-        "|---|---:|---:|",
-        f"| read: scoped queryset, values_list, server-side cursor (chunks of 2,000), row function "
-        f"| {read_s:.2f} | {args.n / read_s:,.0f} |",
-        f"| read + write_xlsx to a temporary file | {full_s:.2f} | {args.n / full_s:,.0f} |",
-        f"| whole view: GET /export/enterprises/ to the last byte | {view_s:.2f} | {args.n / view_s:,.0f} |",
+        *harness.table(
+            ["step", "seconds (median)", "rows/s"],
+            [
+                (
+                    "read: scoped queryset, values_list, server-side cursor (chunks of 2,000), row function",
+                    f"{read_s:.2f}",
+                    f"{args.n / read_s:,.0f}",
+                ),
+                ("read + write_xlsx to a temporary file", f"{full_s:.2f}", f"{args.n / full_s:,.0f}"),
+                (
+                    "whole view: GET /export/enterprises/ to the last byte",
+                    f"{view_s:.2f}",
+                    f"{args.n / view_s:,.0f}",
+                ),
+            ],
+        ),
         "",
     ]
 
 
 def main():
     args = parse_args()
-    import django
-    from django.conf import settings
-
     bench_db = None
-    if not args.no_db:
-        settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-        bench_db = use_bench_database()
-    django.setup()
+    if args.no_db:
+        import django
+
+        django.setup()
+    else:
+        bench_db = harness.start("_bench_export", smoke=args.smoke)
     lines = [
         "## Excel export",
         "",
@@ -299,9 +271,9 @@ def main():
     printed = len(lines)
     if not args.no_db:
         database_part(args, lines, bench_db)
-    text = "\n".join(lines)
+    text = "\n".join(lines) + "\n"
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        Path(args.out).write_text(text, encoding="utf-8")
     print("\n".join(lines[printed:]))
 
 

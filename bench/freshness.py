@@ -11,45 +11,34 @@ Data: the database of ``bench/rollup.py`` (``--n`` options, generated the same w
 another number), so that the refresh works at the scale of the rollup benchmark. Needs REDIS_URL.
 
     REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/freshness.py --n 3000000
+    REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/freshness.py --smoke   # 300 options, 1 approval
 """
 
-import argparse
 import datetime
 import os
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
+# A queue of this run's own: a worker left over from elsewhere on the same Redis database must not
+# take the refresh into another database (the benchmark would wait for a value that never comes).
+os.environ["SXSH_CELERY_QUEUE"] = f"bench-freshness-{os.getpid()}"
 UNITS = ("79", "01", "48", "31", "92")  # of the 34: Hồ Chí Minh, Hà Nội, Đà Nẵng, Hải Phòng, Cần Thơ
 LIMIT = 60.0
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--n", type=int, default=300_000, help="options in the rollup benchmark's database")
     parser.add_argument("--repeat", type=int, default=3, help="approvals measured (one unit each)")
-    parser.add_argument("--out", default="")
-    args = parser.parse_args()
+    args = harness.parse(parser, smoke={"n": 300, "repeat": 1})
     if not os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL is needed: the refresh goes through Redis to a real Celery worker")
 
-    import django
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    from export import use_bench_database
-
-    bench_db = use_bench_database("_bench_rollup")
-    django.setup()
-    from django.core.management import call_command
+    bench_db = harness.start("_bench_rollup", smoke=args.smoke)
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -61,7 +50,6 @@ def main():
     from reporting.reports.services import approve_report
     from sxsh_portal.celery import app, health_ping
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM assessments_cpoption")
         have = cur.fetchone()[0]
@@ -95,17 +83,12 @@ def main():
     full_seconds = time.perf_counter() - start
     print(f"full rollup in {full_seconds:.1f} s", flush=True)
 
-    db = connection.settings_dict
-    env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/"
-        f"{db['NAME']}",
-        "SXSH_ROLLUP_STEP_SLEEP": "0",
-    }
+    env = os.environ | {"DATABASE_URL": harness.database_url(), "SXSH_ROLLUP_STEP_SLEEP": "0"}
     app.conf.tasks_in_process = False
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "sxsh_portal", "worker", "--pool=solo", "--concurrency=1",
          "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=harness.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     samples = []
     try:
@@ -131,12 +114,9 @@ def main():
             run = PublishedRun.objects.select_related("run").get(pk=1).run
             print(f"{unit.code}: visible after {samples[-1]:.1f} s (run {run.pk}, {run.trigger})", flush=True)
     finally:
-        worker.terminate()
-        worker.wait(30)
+        harness.stop(worker)
 
     lines = [
-        "# Performance",
-        "",
         "## Freshness after an approval (`bench/freshness.py`)",
         "",
         f"Command: `REDIS_URL=… .venv/bin/python bench/freshness.py --n {args.n} --repeat {args.repeat}`; "
@@ -145,17 +125,15 @@ def main():
         "Celery worker (separate process, solo pool); the clock stops when the published national "
         "reporting-rate value counts the new approval.",
         "",
-        "| approvals | median (s) | slowest (s) | goal |",
-        "|---:|---:|---:|---|",
-        f"| {len(samples)} | {statistics.median(samples):.1f} | {max(samples):.1f} | ≤ {LIMIT:.0f} s |",
+        *harness.table(
+            ["approvals", "median (s)", "slowest (s)", "goal"],
+            [(len(samples), f"{statistics.median(samples):.1f}", f"{max(samples):.1f}", f"≤ {LIMIT:.0f} s")],
+            align="rrrl",
+        ),
         "",
-        f"Measured {datetime.date.today():%Y-%m-%d}; load average at the end: "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores.",
+        f"Measured {datetime.date.today():%Y-%m-%d}; load average at the end: {harness.load_average()}.",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -11,31 +11,30 @@ first. Prints p50/p95/max per group (HTML pages, dashboard data) and per page, a
 
     .venv/bin/python bench/load.py                      # 20 users, 2,000 requests, at most 180 s
     .venv/bin/python bench/load.py --users 20 --requests 2000 --run-time 180 --out /tmp/load.md
+    .venv/bin/python bench/load.py --smoke        # 2 users, 20 requests, 1 worker: does it still work?
 
 Goals (issue 9): p95 at most 300 ms for HTML pages and 200 ms for dashboard data, no errors.
 """
 
-import argparse
 import json
 import os
 import resource
 import shlex
+import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
+
+ROOT = harness.ROOT
 os.environ["SXSH_DEMO"] = "1"  # the load database's own demo users
-# The seed runs its tasks in this process; gunicorn gets the broker and cache back (as deployed).
+# The seed runs its tasks in this process; gunicorn gets the broker and cache back (as deployed),
+# and logs at the caller's LOG_LEVEL (INFO by default), as deployed.
 REDIS_URL = os.environ.pop("REDIS_URL", "")
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-os.environ["LOG_LEVEL"] = "WARNING"  # quiet seed; gunicorn logs at LOG_LEVEL as deployed
+LOG_LEVEL = harness.DEPLOYED_LOG_LEVEL
 
 GOALS = {"html": 300, "data": 200}
 PASSWORD = "load-bench-2025"  # the accounts this script adds, in its own database only
@@ -60,34 +59,6 @@ def percentile(samples, p):
     return ordered[min(len(ordered) - 1, max(0, round(len(ordered) * p / 100) - 1))]
 
 
-def use_load_database():
-    """Point Django at <name>_load on the same server, creating it if needed."""
-    import psycopg2
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    name = f"{db['NAME']}_load"
-    conn = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    db["NAME"] = name
-    return name
-
-
-def database_url():
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def prepare(reseed: bool) -> dict:
     """Migrate and seed the demo data (once), make sure every account exists; return the plan."""
     from django.contrib.auth.hashers import make_password
@@ -98,7 +69,6 @@ def prepare(reseed: bool) -> dict:
     from enterprises.models import Centre
     from indicators.models import Indicator, IndicatorValue
 
-    call_command("migrate", verbosity=0)
     if reseed or not IndicatorValue.objects.published().exists():
         start = time.perf_counter()
         call_command("load_reference_data", verbosity=0)
@@ -237,7 +207,7 @@ class Server:
             "SXSH_DEMO": "0",
             "SECRET_KEY": "load-bench-only",
             "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": harness.database_url(),
             "REDIS_URL": REDIS_URL,
             "LOG_LEVEL": LOG_LEVEL,
             "CONN_MAX_AGE": "60",
@@ -257,12 +227,30 @@ class Server:
                     return self
             except OSError:
                 time.sleep(0.1)
+        harness.stop(self.process)
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        harness.stop(self.process)
         self.log.close()
+
+
+def static_up_to_date() -> bool:
+    """Whether the collected static files (their manifest) are newer than every source file:
+    collecting compresses all thousand of them again (about 40 s on 2 cores) even when nothing
+    changed."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    collected = manifest.stat().st_mtime
+    for finder in finders.get_finders():
+        for path, storage in finder.list([]):
+            if Path(storage.path(path)).stat().st_mtime > collected:
+                return False
+    return True
 
 
 def collect_static():
@@ -271,11 +259,12 @@ def collect_static():
         "DEBUG": "0",
         "SECRET_KEY": "build",
         "ALLOWED_HOSTS": "build",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": harness.database_url(),
     }
     manage = [str(ROOT / ".venv" / "bin" / "python"), "manage.py"]
     subprocess.run([*manage, "compilemessages", "--ignore=.venv", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    if not static_up_to_date():
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
 def warm_up(host: str, plan: dict, paths: dict, workers: int):
@@ -329,7 +318,7 @@ def cpu_seconds_of(pid: int) -> float:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--users", type=int, default=20, help="concurrent users (each its own log-in)")
     parser.add_argument("--requests", type=int, default=2000, help="measured requests in all")
     parser.add_argument("--run-time", type=int, default=180, help="seconds; stop then even if fewer requests")
@@ -338,15 +327,11 @@ def main():
         "--workers", type=int, default=0, help="gunicorn workers (default: docker-compose.yml's)"
     )
     parser.add_argument("--reseed", action="store_true", help="seed the demo data again")
-    parser.add_argument("--out", default="", help="also write the Markdown section here")
-    args = parser.parse_args()
+    args = harness.parse(
+        parser, smoke={"users": 2, "requests": 20, "run_time": 30, "think": "0-0", "workers": 1}
+    )
 
-    import django
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    db_name = use_load_database()
-    django.setup()
+    db_name = harness.start("_load", smoke=args.smoke, demo=True)
     plan = prepare(args.reseed)
     paths = paths_for(plan)
     collect_static()
@@ -402,6 +387,7 @@ def main():
             env={**os.environ, "LOAD_PLAN": str(plan_file), "LOAD_SAMPLES": str(samples_file)},
             capture_output=True,
             text=True,
+            timeout=args.run_time + 120,  # locust stops itself at --run-time; this if it hangs
         )
         wall = time.perf_counter() - start
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -451,23 +437,39 @@ def main():
         f"Load average before / after: {load_before[0]:.2f} / {load_after[0]:.2f} "
         f"(`uptime` after: `{uptime}`).",
         "",
-        "| group | requests | p50 (ms) | p95 (ms) | max (ms) | goal: p95 at most | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    group_rows = []
     for group, label in (("html", "HTML pages"), ("data", "dashboard data (JSON)")):
         ms = by_group.get(group, [])
         group_errors = sum(1 for s in errors if s[0] == group)
         verdict = "met" if ms and percentile(ms, 95) <= GOALS[group] and not group_errors else "**missed**"
-        lines.append(
-            f"| {label} | {len(ms):,} | {percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} | "
-            f"{max(ms, default=0):.0f} | {GOALS[group]} ms ({verdict}) | {group_errors} |"
+        group_rows.append(
+            (
+                label,
+                f"{len(ms):,}",
+                f"{percentile(ms, 50):.0f}",
+                f"{percentile(ms, 95):.0f}",
+                f"{max(ms, default=0):.0f}",
+                f"{GOALS[group]} ms ({verdict})",
+                group_errors,
+            )
         )
-    lines += ["", "| page | requests | p50 (ms) | p95 (ms) | max (ms) |", "|---|---:|---:|---:|---:|"]
-    for (group, name), ms in sorted(by_page.items(), key=lambda item: -percentile(item[1], 95)):
-        lines.append(
-            f"| {group}: `{name}` | {len(ms):,} | {percentile(ms, 50):.0f} | "
-            f"{percentile(ms, 95):.0f} | {max(ms):.0f} |"
-        )
+    lines += harness.table(
+        ["group", "requests", "p50 (ms)", "p95 (ms)", "max (ms)", "goal: p95 at most", "errors"], group_rows
+    )
+    lines += [""] + harness.table(
+        ["page", "requests", "p50 (ms)", "p95 (ms)", "max (ms)"],
+        [
+            (
+                f"{group}: `{name}`",
+                f"{len(ms):,}",
+                f"{percentile(ms, 50):.0f}",
+                f"{percentile(ms, 95):.0f}",
+                f"{max(ms):.0f}",
+            )
+            for (group, name), ms in sorted(by_page.items(), key=lambda item: -percentile(item[1], 95))
+        ],
+    )
     if errors:
         lines += ["", "Errors (first 10):", ""] + [f"- `{s[1]}`: {s[3]}" for s in errors[:10]]
     lines += [
@@ -485,12 +487,11 @@ def main():
         "grouped every assessment's options before the LIMIT (206 ms of SQL for the demo's 2,800 "
         "assessments, growing with the table; 5 ms now).",
     ]
-    lines.append("")
-    text = "\n".join(lines)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    print(text)
-    print(f"(plan, samples, gunicorn and locust logs in {tmp})")
+    harness.emit(lines, args.out)
+    if args.smoke and not errors:
+        shutil.rmtree(tmp)
+    else:
+        print(f"(plan, samples, gunicorn and locust logs in {tmp})")
     if errors or len(samples) < args.requests * 0.5:
         raise SystemExit(f"{len(errors)} errors, {len(samples)} requests")
 

@@ -12,20 +12,13 @@ Rows are generated server-side (INSERT ... SELECT generate_series) in a database
 
     .venv/bin/python bench/rollup.py                 # 30,000 options
     .venv/bin/python bench/rollup.py --n 300000 --out /tmp/rollup.md
+    .venv/bin/python bench/rollup.py --smoke         # 300 options, one run: does it still work?
 """
 
-import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 GROUP_BY = """
 SELECT e.unit_id, EXTRACT(YEAR FROM COALESCE(o.implemented_on, a.start_date))::int AS year,
@@ -42,16 +35,15 @@ GROUP BY GROUPING SETS ((1, 2), (1, 2, 3), (1, 2, 4), (1, 2, 5))
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--n", type=int, default=30_000, help="options")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", default="")
     parser.add_argument(
         "--profile",
         action="store_true",
         help="first one full run and one refresh, timing each statement",
     )
-    return parser.parse_args()
+    return harness.parse(parser, smoke={"n": 300, "repeat": 1})
 
 
 _TABLES = ("enterprises_enterprise", "assessments_assessment", "assessments_cpoption")
@@ -174,21 +166,12 @@ def profile(connection, group_by, full, refresh) -> None:
 
 def main():
     args = parse_args()
-    import django
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018
-    from export import use_bench_database
-
-    bench_db = use_bench_database("_bench_rollup")
-    django.setup()
-    from django.core.management import call_command
+    bench_db = harness.start("_bench_rollup", smoke=args.smoke)
     from django.db import connection
 
     from indicators import engine
     from indicators.models import IndicatorValue, RollupRun
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM assessments_cpoption")
         have = cur.fetchone()[0]
@@ -258,22 +241,30 @@ def main():
         f"{args.n:,} options, {args.n // 3:,} assessments and enterprises; the run writes "
         f"{run.rows_written:,} values).",
         "",
-        "| measurement | seconds | ratio | goal |",
-        "|---|---:|---:|---|",
-        f"| hand-written GROUP BY (grouping sets) over the options | {gb_s:.2f} | 1.00 | |",
-        f"| full rollup (every metric, both generations, regions, nation, slices, publish) | {full_s:.2f} "
-        f"| {full_s / gb_s:.2f} | ≤ 1.5 |",
-        f"| refresh after one unit's approval (Hồ Chí Minh and its 3 predecessors; "
-        f"{refreshed.rows_written:,} values changed) | {refresh_s:.2f} "
-        f"| {refresh_s / full_s:.2f} of the full run | ≤ 0.2 |",
+        *harness.table(
+            ["measurement", "seconds", "ratio", "goal"],
+            [
+                ("hand-written GROUP BY (grouping sets) over the options", f"{gb_s:.2f}", "1.00", ""),
+                (
+                    "full rollup (every metric, both generations, regions, nation, slices, publish)",
+                    f"{full_s:.2f}",
+                    f"{full_s / gb_s:.2f}",
+                    "≤ 1.5",
+                ),
+                (
+                    "refresh after one unit's approval (Hồ Chí Minh and its 3 predecessors; "
+                    f"{refreshed.rows_written:,} values changed)",
+                    f"{refresh_s:.2f}",
+                    f"{refresh_s / full_s:.2f} of the full run",
+                    "≤ 0.2",
+                ),
+            ],
+            align="lrrl",
+        ),
         "",
         f"Totals equal: national cumulative savings {ours:,} VND in the rollup and in the GROUP BY.",
-        "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -3,41 +3,32 @@ run it once against the database ``bench/rollup.py --n 3000000`` rolled up and o
 one of ``--n 30000``, and compare the medians (goal: at most 1.2x).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sxsh_rollup .venv/bin/python bench/rollup_dashboard.py
+    .venv/bin/python bench/rollup.py --smoke && .venv/bin/python bench/rollup_dashboard.py --smoke
 """
 
-import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--indicator", default="savings_vnd")
-    args = parser.parse_args()
-    import django
+    args = harness.parse(parser, smoke={"repeat": 1})
+    # The database bench/rollup.py rolled up (with --smoke: its smoke database), as it left it.
+    bench_db = harness.start("_bench_rollup", smoke=args.smoke, reuse=True)
     from django.conf import settings
-
-    settings.DATABASES  # noqa: B018
-    from export import use_bench_database
-
-    bench_db = use_bench_database("_bench_rollup")
-    django.setup()
     from django.test import Client
 
     from accounts.models import User
     from indicators.models import IndicatorValue, PublishedRun
 
     settings.ALLOWED_HOSTS = ["testserver"]
+    if not PublishedRun.objects.exists():
+        raise SystemExit(f"{bench_db} has no published run: run bench/rollup.py first (same options)")
     user, _ = User.objects.get_or_create(username="bench.ministry", defaults={"role": "ministry"})
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -56,10 +47,14 @@ def main():
         assert response.status_code == 200, response.status_code
     published = PublishedRun.objects.get()
     total, visible = IndicatorValue.objects.count(), IndicatorValue.objects.published().count()
-    print(
-        f"{bench_db}: {total:,} values, {visible:,} published over {len(published.visible_runs())} layer(s); "
-        f"{url} ({len(response.content):,} bytes, {len(queries)} queries): median "
-        f"{statistics.median(samples) * 1000:.1f} ms over {args.repeat} requests"
+    harness.emit(
+        [
+            f"`bench/rollup_dashboard.py`, database `{bench_db}`: {total:,} values, {visible:,} published "
+            f"over {len(published.visible_runs())} layer(s); `{url}` ({len(response.content):,} bytes, "
+            f"{len(queries)} queries): median {statistics.median(samples) * 1000:.1f} ms over "
+            f"{args.repeat} requests."
+        ],
+        args.out,
     )
     if os.environ.get("SHOW_QUERIES"):
         for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:6]:

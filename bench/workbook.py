@@ -10,36 +10,23 @@ is XlsxWriter in constant-memory mode writing the very same rows, fetched before
 rows and with ten times as many (the published values copied onto 9 more spans of years).
 
     .venv/bin/python bench/workbook.py --repeat 5
+    .venv/bin/python bench/workbook.py --smoke      # one run, twice the rows: does it still work?
 """
 
-import argparse
 import datetime
+import io
 import os
-import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxsh_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+import harness
+
 os.environ.setdefault("SXSH_DEMO", "1")  # seed_demo creates the demo users
-
-INFLATE = 9  # extra copies of the published values for the memory check (10x the rows in all)
 
 
 def timed(fn, repeat):
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return harness.median(fn, repeat)
 
 
 def inflate_years(copies: int) -> int:
@@ -67,20 +54,15 @@ def inflate_years(copies: int) -> int:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--generation", type=int, default=63)
-    parser.add_argument("--out", default="")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--inflate", type=int, default=9, help="extra copies of the published values for the memory check"
+    )
+    args = harness.parse(parser, smoke={"repeat": 1, "inflate": 1})
 
-    import django
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 - load settings (and start the embedded server) first
-    from export import use_bench_database
-
-    bench_db = use_bench_database("_bench_workbook")
-    django.setup()
+    bench_db = harness.start("_bench_workbook", smoke=args.smoke, demo=True)
     import xlsxwriter
     from django.core.management import call_command
     from django.db import connection
@@ -90,14 +72,13 @@ def main():
     from indicators.exports import NATIONAL_WORKBOOK
     from indicators.models import IndicatorValue
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM indicators_indicatorvalue")
         have_values = cur.fetchone()[0]
     if not have_values:
         start = time.perf_counter()
         call_command("load_reference_data", verbosity=0)
-        call_command("seed_demo", verbosity=0)
+        call_command("seed_demo", stdout=io.StringIO())  # its summary and the demo logins
         print(f"seeded the demo in {time.perf_counter() - start:.1f} s", flush=True)
     user = User.objects.filter(role="ministry", is_active=True).order_by("pk").first()
     filters = {"generation": args.generation}
@@ -158,7 +139,7 @@ def main():
     vacuum()
     base = measure()
     values_base = IndicatorValue.objects.published().filter(dimension="").count()
-    added = inflate_years(INFLATE)
+    added = inflate_years(args.inflate)
     vacuum()
     try:
         big = measure()
@@ -169,40 +150,46 @@ def main():
 
     def row(label, r):
         return (
-            f"| {label} | {r['rows']:,} | {r['size'] / 2**20:.2f} MB | {r['ours']:.2f} | {r['bare']:.2f} | "
-            f"{r['ours'] / r['bare']:.2f}x | {r['peak']:.1f} MB |"
+            label,
+            f"{r['rows']:,}",
+            f"{r['size'] / 2**20:.2f} MB",
+            f"{r['ours']:.2f}",
+            f"{r['bare']:.2f}",
+            f"{r['ours'] / r['bare']:.2f}x",
+            f"{r['peak']:.1f} MB",
         )
 
     lines = [
-        "# Performance",
-        "",
         "## National report workbook (`bench/workbook.py`)",
         "",
         f"Command: `.venv/bin/python bench/workbook.py --repeat {args.repeat}`; database `{bench_db}` "
         f"seeded with the demo and rolled up; units of the {args.generation}; medians of {args.repeat} "
         "runs. Ours: the job's whole path (queries of the published values, pivot, formats, sheets). "
         "Bare: XlsxWriter (constant memory) writing the same rows fetched beforehand into lists. "
-        f"Ten times the rows: the {values_base:,} published totals copied onto {INFLATE} more spans "
-        f"of years ({added:,} values added).",
+        f"{args.inflate + 1} times the rows: the {values_base:,} published totals copied onto {args.inflate} "
+        f"more spans of years ({added:,} values added).",
         "",
-        "| data | rows written | file | ours (s) | bare XlsxWriter (s) | ours / bare "
-        "| Python heap peak, ours |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        row("demo", base),
-        row("ten times the rows", big),
+        *harness.table(
+            [
+                "data",
+                "rows written",
+                "file",
+                "ours (s)",
+                "bare XlsxWriter (s)",
+                "ours / bare",
+                "Python heap peak, ours",
+            ],
+            [row("demo", base), row(f"{args.inflate + 1} times the rows", big)],
+        ),
         "",
         f"- Ratio ours / bare: **{base['ours'] / base['bare']:.2f}x** with the demo, "
-        f"**{big['ours'] / big['bare']:.2f}x** with ten times the rows (goal: at most 1.5x).",
+        f"**{big['ours'] / big['bare']:.2f}x** with {args.inflate + 1} times the rows (goal: at most 1.5x).",
         f"- Memory: the heap peak goes from {base['peak']:.1f} MB to {big['peak']:.1f} MB for "
         f"{big['rows'] / max(base['rows'], 1):.1f}x the rows (goal: flat).",
         "",
-        f"Measured {datetime.date.today():%Y-%m-%d}; load average at the end: "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores.",
+        f"Measured {datetime.date.today():%Y-%m-%d}; load average at the end: {harness.load_average()}.",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    harness.emit(lines, args.out)
 
 
 if __name__ == "__main__":

