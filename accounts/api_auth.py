@@ -14,7 +14,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from common.api import count_in_window
-from common.clientip import client_ip
+from common.clientip import client_key
 from enterprises.models import CentreAPIKey
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class CentreAPIKeyAuthentication(authentication.BaseAuthentication):
         if scheme != self.keyword:
             return None
         limit = int(getattr(settings, "SXSH_API_KEY_FAILURES_PER_MINUTE", 20) or 0)
-        address = client_ip(request)
+        address = client_key(request)
         if limit:
             failures, wait = count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW, add=0)
             if failures >= limit:

@@ -15,7 +15,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
-from common.clientip import client_ip
+from common.clientip import client_key
 
 _drf_encoder = JSONEncoder()
 
@@ -438,7 +438,7 @@ class FixedWindowThrottle:
             return "key", key.prefix
         if getattr(user, "is_authenticated", False):
             return "user", str(user.pk)
-        return "anon", client_ip(request)
+        return "anon", client_key(request)
 
     def allow_request(self, request, view):
         kind, ident = self._ident(request)

@@ -5,7 +5,9 @@ Each proxy appends the address it received the request from to ``X-Forwarded-For
 the N-th from the right is the client's; whatever the client itself put in the header stands to
 the left and is never read. With N = 0 (the default: gunicorn faces the clients) the header is
 ignored and the address is ``REMOTE_ADDR``. django-axes (``AXES_CLIENT_IP_CALLABLE``), the API
-throttle and the count of wrong API keys all call ``client_ip``, so they agree on who the client is.
+throttle and the count of wrong API keys all count by ``client_key``, so they agree on who the
+client is: its IPv4 address, or the /64 network of its IPv6 address (one host is given a whole /64
+and could otherwise take a fresh address for every request).
 """
 
 import ipaddress
@@ -34,3 +36,18 @@ def client_ip(request) -> str:
         return str(ipaddress.ip_address(forwarded[-count]))
     except ValueError:
         return remote
+
+
+def client_key(request) -> str:
+    """What limits and lockouts count by: the client's IPv4 address (an IPv4-mapped IPv6 address
+    counts as its IPv4 one), or the first address of its IPv6 /64, which is what one host holds."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)

@@ -161,7 +161,7 @@ AXES_RESET_ON_SUCCESS = True
 # out, and the API throttles and counts wrong keys, by this one function. (Axes' AXES_IPWARE_*
 # settings would need django-ipware, which is not installed; the callable takes precedence anyway.)
 SXSH_TRUSTED_PROXY_COUNT = env.int("SXSH_TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "common.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.clientip.client_key"
 
 # --- Language, time, numbers ---------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -80,3 +80,30 @@ def test_without_a_trusted_proxy_anonymous_callers_share_the_proxys_allowance(se
         for _ in range(3)
     ]
     assert [r.status_code for r in statuses] == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::"),
+        ("2001:db8:1:2::9", "2001:db8:1:2::"),
+        ("2001:db8:1:3::9", "2001:db8:1:3::"),  # the next /64: another host
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+    ],
+)
+def test_limits_count_an_ipv6_client_by_its_64(settings, address, key):
+    """One host holds a whole /64: counted by address, it could take a new one for every request."""
+    from common.clientip import client_key
+
+    settings.SXSH_TRUSTED_PROXY_COUNT = 0
+    assert client_key(request_from(address)) == key
+
+
+@pytest.mark.django_db
+def test_fresh_addresses_of_one_64_share_one_allowance(settings):
+    settings.SXSH_TRUSTED_PROXY_COUNT = 1
+    settings.API_RATE_LIMITS = {"anon": 2}
+    prefix = fresh_client_address().rsplit("::", 1)[0]
+    answers = [anonymous_get(f"{prefix}:{n:x}:{n:x}:{n:x}:{n:x}").status_code for n in range(1, 4)]
+    assert answers == [200, 200, 429]
