@@ -116,3 +116,21 @@ def test_a_centre_key_list_never_widens_beyond_its_scope_whatever_the_tax_code_f
     seen = {row["id"] for row in client.get("/api/v1/enterprises/").json()["results"]}
     assert seen == {own.pk}
     assert other_centre_assessment.enterprise_id not in seen
+
+
+def test_a_sandbox_key_reads_no_enterprise_record_only_the_look_up(centre, register):
+    """Outside review: a sandbox submission may name any registered enterprise, so the enterprises
+    of a sandbox key's assessments would be any it chose, read in full and then cleared away."""
+    from enterprises.models import CentreAPIKey
+    from tests.api.test_api_write import payload, post
+
+    _, key = CentreAPIKey.objects.create_key(name="sandbox", centre=centre, is_sandbox=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    stranger = register[0]
+    assert post(client, payload(enterprise=stranger)).status_code == 201
+    assert client.get("/api/v1/enterprises/").json()["results"] == []
+    assert client.get("/api/v1/enterprises/", {"q": stranger.tax_code}).json()["results"] == []
+    assert client.get(f"/api/v1/enterprises/{stranger.pk}/").status_code == 404
+    looked_up = client.get("/api/v1/enterprises/lookup/", {"tax_code": stranger.tax_code}).json()
+    assert set(looked_up) == LOOKUP_FIELDS

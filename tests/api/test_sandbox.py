@@ -121,7 +121,10 @@ def test_an_enterprise_named_only_by_sandbox_data_is_not_the_centres(
     create(sandbox, only_sandbox, external_id="S-9")
     assert real.get(f"/api/v1/enterprises/{only_sandbox.pk}/").status_code == 404
     assert client_for("centre").get(f"/enterprises/{only_sandbox.pk}/").status_code == 404
-    assert sandbox.get(f"/api/v1/enterprises/{only_sandbox.pk}/").status_code == 200
+    # Nor the sandbox key's: it reads the register through the look-up only (it may name any
+    # registered enterprise in a test submission).
+    assert sandbox.get(f"/api/v1/enterprises/{only_sandbox.pk}/").status_code == 404
+    assert sandbox.get("/api/v1/enterprises/lookup/", {"tax_code": only_sandbox.tax_code}).status_code == 200
 
 
 def test_the_sandbox_never_registers_an_enterprise(sandbox):
