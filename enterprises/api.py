@@ -1,7 +1,13 @@
 import django_filters
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -118,6 +124,13 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
+        # With ``tax_code`` (the look-up's alias) the rows are the look-up's: the schema says so.
+        responses=PolymorphicProxySerializer(
+            component_name="EnterpriseListRow",
+            serializers=[EnterpriseSerializer, EnterpriseLookupSerializer],
+            resource_type_field_name=None,
+            many=True,
+        ),
         parameters=[
             OpenApiParameter(
                 "tax_code",
