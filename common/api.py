@@ -305,7 +305,7 @@ def _json_type_fits(field, value) -> bool:
     if isinstance(field, (serializers.BaseSerializer, fields.DictField, fields.JSONField)):
         return True  # a nested serializer checks its own fields; free JSON is free
     if isinstance(field, fields.ListField):
-        return isinstance(value, list)
+        return isinstance(value, list) and all(_json_type_fits(field.child, item) for item in value)
     if isinstance(field, fields.BooleanField):
         return isinstance(value, bool)
     if isinstance(field, fields.IntegerField):
@@ -334,7 +334,7 @@ class StrictJSONTypes:
             for name, field in self.fields.items():
                 if field.read_only or name not in data or _json_type_fits(field, data[name]):
                     continue
-                wrong[name] = _wrong_type_error(field)
+                wrong[name] = _wrong_type_error(field, data[name])
         try:
             value = super().to_internal_value(data)
         except ValidationError as exc:
@@ -351,19 +351,34 @@ class StrictJSONTypes:
         return value
 
 
-def _wrong_type_error(field):
-    """DRF's own error for a value of the wrong type for ``field`` (translated, with its code)."""
+def _wrong_type_error(field, value):
+    """The error for ``value`` of the wrong JSON type for ``field``: DRF's own (translated, with its
+    code), or for text one that says what to send."""
+    from django.utils.translation import gettext
     from rest_framework import fields
-    from rest_framework.exceptions import ValidationError
+    from rest_framework.exceptions import ErrorDetail, ValidationError
 
-    key = "not_a_list" if isinstance(field, fields.ListField) else "invalid"
-    if key not in field.error_messages:
-        key = "invalid" if "invalid" in field.error_messages else next(iter(field.error_messages))
+    if isinstance(field, fields.ListField) and isinstance(value, list):
+        return {
+            index: _wrong_type_error(field.child, item)
+            for index, item in enumerate(value)
+            if not _json_type_fits(field.child, item)
+        }
+    if isinstance(field, fields.CharField):
+        # DRF's "Not a valid string." does not say what to send.
+        message = gettext("Send this value as text: a JSON string in double quotes.")
+        return [ErrorDetail(message, code="invalid")]
+    key = "invalid"
+    if isinstance(field, fields.ListField):
+        key = "not_a_list"
+    elif isinstance(field, fields.ChoiceField):
+        key = "invalid_choice"
+    fmt = "YYYY-MM-DD" if isinstance(field, fields.DateField) else "YYYY-MM-DDThh:mm:ss+07:00"
     try:
-        field.fail(key, format="", input="", input_type="")
+        field.fail(key, format=fmt, input=value, input_type=type(value).__name__)
     except ValidationError as exc:
         return exc.detail
-    return None
+    return [ErrorDetail(gettext("Enter a valid value."), code="invalid")]
 
 
 def _new_serializer(serializer):
@@ -914,26 +929,3 @@ def translate_drf_messages():
 
 
 translate_drf_messages()
-
-
-def refuse_numbers_for_text():
-    """A text field takes a JSON string only, as the schema says. DRF would turn a number into its
-    digits (``"description": 0`` stored as "0"), hiding a client's mistake: a tax code sent as a
-    number has already lost its leading zero. Code ``invalid``, as for the other type errors."""
-    from django.utils.translation import gettext_lazy
-    from rest_framework import fields
-
-    fields.CharField.default_error_messages["invalid"] = gettext_lazy(
-        "Send this value as text: a JSON string in double quotes."
-    )
-    lenient = fields.CharField.to_internal_value
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return lenient(self, data)
-
-    fields.CharField.to_internal_value = to_internal_value
-
-
-refuse_numbers_for_text()

@@ -72,3 +72,32 @@ def test_a_batch_states_how_many_items_it_takes(schema, key_for, centre):
 def test_the_tax_code_look_up_states_the_shape_it_takes(schema):
     pattern = parameter(schema, "/api/v1/enterprises/lookup/", "get", "tax_code")["pattern"]
     assert pattern == parameter(schema, "/api/v1/enterprises/", "get", "tax_code")["pattern"]
+
+
+@pytest.mark.parametrize(
+    ("body", "attr"),
+    [
+        ({"kind": 0}, "kind"),  # a choice sent as a number
+        ({"detailed_advised": "yes"}, "detailed_advised"),  # a boolean as text
+        ({"start_date": 20240502}, "start_date"),
+        (
+            {"options": [{**payload()["options"][0], "investment_vnd": "300000000"}]},
+            "options[0].investment_vnd",
+        ),
+    ],
+)
+def test_a_value_of_another_json_type_is_refused_on_its_path(key_for, centre, body, attr):
+    answer = post(key_for(centre), payload(**body))
+    assert answer.status_code == 400, answer.content
+    assert attr in [e["attr"] for e in answer.json()["errors"]]
+
+
+def test_a_webhook_event_of_another_type_is_refused_item_by_item(key_for, centre):
+    answer = key_for(centre).post(
+        "/api/v1/webhooks/",
+        {"url": "https://93.184.215.14/hook", "events": ["assessment.accepted", 1]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert answer.status_code == 400
+    assert [e["attr"] for e in answer.json()["errors"]] == ["events[1]"]
