@@ -3,6 +3,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from common.numbers import typed_numbers
@@ -104,8 +105,9 @@ class AssessmentForm(forms.ModelForm):
         if stored is not None and sent["demonstration_model"] is not None:
             sent["demonstration_model"] = True  # a checkbox posts "on"
         for field, messages in validation.designation_errors(sent, by=self.user, stored=stored).items():
+            label = capfirst(Assessment._meta.get_field(field).verbose_name)
             for message in messages:
-                self.add_error(None, f"{field}: {message}")
+                self.add_error(None, f"{label} ({field}): {message}")
         return cleaned
 
     def clean_tax_code(self):

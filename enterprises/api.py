@@ -16,7 +16,7 @@ from common.api import IdFilter, ModifiedSinceFilter
 
 from . import selectors
 from .models import Centre, Enterprise, Sector
-from .taxcode import clean_tax_code, format_tax_code
+from .taxcode import format_tax_code
 
 
 class SectorSerializer(serializers.ModelSerializer):
@@ -140,7 +140,7 @@ class EnterpriseFilter(django_filters.FilterSet):
                 "are ignored. A blank or malformed tax code is a 400.",
                 deprecated=True,
             )
-        ]
+        ],
     )
 )
 class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -178,12 +178,9 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(EnterpriseLookupSerializer(found).data)
 
     def _look_up(self, request) -> Enterprise | None:
-        """The one place that reads outside the caller's scope: one row for one valid tax code."""
-        if not request.user.has_perm("enterprises.lookup_enterprise"):
-            raise exceptions.PermissionDenied
-        raw = request.query_params.get("tax_code", "")
         try:
-            tax_code = clean_tax_code(raw)
+            return selectors.look_up_enterprise(
+                user=request.user, tax_code=request.query_params.get("tax_code", "")
+            )
         except ValidationError as exc:
             raise exceptions.ValidationError({"tax_code": exc.messages}) from None
-        return selectors.enterprise_by_tax_code(tax_code)

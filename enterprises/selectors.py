@@ -31,6 +31,20 @@ def search_enterprises(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.alias(_name_folded=folded("name")).filter(condition)
 
 
+def look_up_enterprise(*, user, tax_code: str) -> Enterprise | None:
+    """The one read outside a user's scope, for the look-up page and API: the enterprise of one
+    exact tax code (with or without the branch dash), or None. Raises PermissionDenied for a role
+    that records no assessment, and ValidationError (a message a person can act on) for a blank or
+    malformed tax code, so that no caller can turn it into a list."""
+    from django.core.exceptions import PermissionDenied
+
+    from .taxcode import clean_tax_code
+
+    if not user.has_perm("enterprises.lookup_enterprise"):
+        raise PermissionDenied
+    return enterprise_by_tax_code(clean_tax_code(tax_code))
+
+
 def enterprise_by_tax_code(tax_code: str) -> Enterprise | None:
     """Unscoped look-up by exact tax code: for uniqueness checks and the centres' look-up page."""
     compact = compact_tax_code(tax_code)

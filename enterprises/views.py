@@ -18,7 +18,6 @@ from . import selectors, services
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm
 from .models import CentreAPIKey, Enterprise
-from .taxcode import clean_tax_code
 
 PAGE_SIZE = 50
 
@@ -129,7 +128,7 @@ class EnterpriseLookupView(LoginRequiredMixin, View):
         result, error = None, None
         if raw:
             try:
-                result = selectors.enterprise_by_tax_code(clean_tax_code(raw))
+                result = selectors.look_up_enterprise(user=request.user, tax_code=raw)
             except ValidationError as exc:
                 error = exc.messages[0]
         visible = result is not None and selectors.enterprises_for(request.user).filter(pk=result.pk).exists()

@@ -106,7 +106,7 @@ def test_anonymous_callers_and_unknown_keys_cannot_look_up(register):
             assert client.get(path, {"tax_code": register[0].tax_code}).status_code in (401, 403)
 
 
-def test_a_centre_key_list_never_widens_beyond_its_scope_whatever_the_tax_code_filter(
+def test_a_centre_key_list_holds_only_the_enterprises_of_its_own_assessments(
     key_for, centre, register, make_assessment
 ):
     """The finding itself: a centre sees the enterprises of its own assessments only."""
