@@ -243,10 +243,14 @@ def _every_error(body, field_errors, *, by) -> dict:
     flat: dict = {}
     for path, message in flatten_errors(field_errors):
         flat.setdefault(path, []).append(message)
-    if not isinstance(body, dict):
+    # An error about a whole object or list (a list over its limit: ``options.non_field_errors``)
+    # cannot be pruned: answer before copying the body, which for 200,000 refused options cost most
+    # of the answer's time.
+    if not isinstance(body, dict) or any(
+        path.rsplit(".", 1)[-1] in ("non_field_errors", "__all__") for path in flat
+    ):
         return flat
-    # A field in error as a whole (a list over its limit) is left out before the copy: copying
-    # 200,000 refused options cost most of the answer's time.
+    # A field in error as a whole is left out before the copy (the pruning removes it anyway).
     whole = {path for path in flat if path and "." not in path}
     pruned = copy.deepcopy({key: value for key, value in body.items() if key not in whole})
     if not _without(pruned, flat):
