@@ -44,9 +44,12 @@ _REFUSED_NETWORKS = tuple(
         "224.0.0.0/4",
         "240.0.0.0/4",
         "::/8",  # unspecified, loopback, IPv4-compatible (the mapped and NAT64 forms are judged first)
-        "100::/64",
+        "100::/64",  # discard-only (RFC 6666)
+        "100:0:0:1::/64",  # dummy prefix (RFC 9780)
         "2001::/23",  # IETF protocol assignments, Teredo (2001::/32) among them
-        "2001:db8::/32",
+        "2001:db8::/32",  # documentation (RFC 3849)
+        "3fff::/20",  # documentation (RFC 9637), inside 2000::/3 so "global" to Python 3.11
+        "5f00::/16",  # SRv6 segment identifiers (RFC 9602)
         "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): a translator of the local network
         "fc00::/7",
         "fe80::/10",

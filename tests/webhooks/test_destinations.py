@@ -31,6 +31,7 @@ def production(settings, dns):
             "split.example.vn": [PUBLIC_V4, "10.0.0.1"],  # one good answer does not excuse a bad one
             "metadata.example.vn": ["64:ff9b::a9fe:a9fe"],  # NAT64 of 169.254.169.254
             "mapped.example.vn": ["::ffff:192.168.1.1"],
+            "docs6.example.vn": ["2606:4700::6810:84e5", "3fff:123::1"],
         }
     )
 
@@ -58,6 +59,10 @@ REFUSED = [
     "https://[fec0::1]/hook",
     "https://[ff02::1]/hook",
     "https://[2001:db8::1]/hook",
+    "https://[3fff::1]/hook",  # documentation (RFC 9637), the first and the last of 3fff::/20
+    "https://[3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff]/hook",
+    "https://[5f00::1]/hook",  # SRv6 segment identifiers (RFC 9602)
+    "https://[100:0:0:1::1]/hook",  # dummy prefix (RFC 9780)
     "https://[::ffff:127.0.0.1]/hook",
     "https://[::ffff:a00:1]/hook",
     "https://[::7f00:1]/hook",
@@ -76,6 +81,7 @@ REFUSED = [
     "https://split.example.vn/hook",
     "https://metadata.example.vn/hook",
     "https://mapped.example.vn/hook",
+    "https://docs6.example.vn/hook",
     "https://nowhere.example.vn/hook",  # does not resolve
     # scheme, port, shape
     "http://hooks.example.vn/hook",
@@ -94,6 +100,7 @@ ACCEPTED = [
     f"https://{PUBLIC_V4}/hook",
     "https://[2606:4700::6810:84e5]/hook",
     "https://[64:ff9b::5db8:d70e]/hook",  # NAT64 of a public address (an IPv6-only network)
+    "https://[3fff:1000::1]/hook",  # just past the documentation prefix 3fff::/20
 ]
 
 
