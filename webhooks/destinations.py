@@ -6,9 +6,10 @@ off) it accepts https only, port 443 or one of ``SXSH_WEBHOOK_ALLOWED_PORTS``, a
 every address is on the public internet: IPv4 and IPv6 private, loopback, link-local, multicast,
 reserved and unspecified ranges are refused, as are IPv6 forms that carry such an IPv4 address
 (IPv4-mapped, IPv4-compatible, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``) and the local-use NAT64
-and Teredo prefixes. Delivery then connects to the address the check approved (``post``), with the
-name kept for the Host header, TLS SNI and certificate verification: a name that answers a public
-address to the check and 127.0.0.1 a moment later (DNS rebinding) is never dialled on the second.
+and Teredo prefixes. Delivery then connects to the addresses the check approved (``post``), the
+next one only when the connection to the previous could not be made, with the name kept for the
+Host header, TLS SNI and certificate verification: a name that answers a public address to the
+check and 127.0.0.1 a moment later (DNS rebinding) is never dialled on the second.
 """
 
 import ipaddress
@@ -238,15 +239,42 @@ def _pinned_adapter(destination: Destination, address: str):
     return PinnedAddressAdapter(max_retries=0)
 
 
+def _nothing_sent(exc: Exception) -> bool:
+    """Whether a failed post failed while connecting, before any byte of the request went out
+    (refused, timed out, network unreachable): only then may the next address be tried. A read
+    error, a connection cut after sending, a TLS failure are final for this attempt."""
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+
+    # requests wraps urllib3's MaxRetryError; with no retries its reason is the first error, and
+    # ConnectTimeoutError (NewConnectionError is one) is raised only around socket.connect().
+    wrapped = exc.args[0] if exc.args else None
+    return isinstance(wrapped, MaxRetryError) and isinstance(wrapped.reason, ConnectTimeoutError)
+
+
 def post(destination: Destination, *, body: bytes, headers: dict, timeout, read_bytes: int, verify=True):
-    """POST ``body`` to the first address the check approved for the destination; returns the status
-    code and at most ``read_bytes`` of the answer. No redirects, no proxy from the environment (a
-    proxy would resolve the name again). Network errors are ``requests.RequestException``."""
+    """POST ``body`` to the addresses the check approved for the destination, in the resolver's
+    order, going on to the next only when a connection could not be made (as urllib3 does with a
+    name); returns the status code and at most ``read_bytes`` of the answer. No redirects, no proxy
+    from the environment (a proxy would resolve the name again). Network errors are
+    ``requests.RequestException`` (the last address's, when none could be reached)."""
+    import requests
+
+    *first, last = destination.addresses
+    for address in first:
+        try:
+            return _post_to(address, destination, body, headers, timeout, read_bytes, verify)
+        except requests.ConnectionError as exc:
+            if not _nothing_sent(exc):
+                raise
+    return _post_to(last, destination, body, headers, timeout, read_bytes, verify)
+
+
+def _post_to(address: str, destination: Destination, body, headers, timeout, read_bytes, verify):
     import requests
 
     with requests.Session() as session:
         session.trust_env = False
-        adapter = _pinned_adapter(destination, destination.addresses[0])
+        adapter = _pinned_adapter(destination, address)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         response = session.post(

@@ -1,7 +1,10 @@
 """Where the portal posts webhooks: one check of the callback URL, shared by the API, the page, the
 admin and delivery; and delivery dials the very address that passed the check (no DNS rebinding)."""
 
+import contextlib
+import re
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -12,6 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from tests.webhooks.conftest import Receiver, running
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -200,6 +204,103 @@ def test_delivery_dials_the_address_that_passed_the_check(users, receiver, dns):
     [request] = receiver.requests
     assert request["headers"]["Host"] == f"hooks.rebind.test:{port}"
     assert request["path"] == "/hooks/sxsh"
+
+
+@contextlib.contextmanager
+def closed_port(address: str, port: int = 0):
+    """A port held on ``address`` with nothing listening: a connection there is refused."""
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((address, port))
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def cutting_off(address: str, *, silent: bool):
+    """A server that accepts one connection and reads the whole request, then closes it without an
+    answer, or (``silent``) keeps it open without a word; yields its port and what it read."""
+    server = socket.create_server((address, 0))
+    received, done = [], threading.Event()
+
+    def serve():
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"content-length: *(\d+)", head, re.IGNORECASE).group(1))
+            while len(body) < length:
+                body += conn.recv(65536)
+            received.append(head + b"\r\n\r\n" + body)
+            if silent:
+                done.wait(10)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1], received
+    finally:
+        done.set()
+        server.close()
+        thread.join(10)
+
+
+@pytest.mark.usefixtures("insecure_allowed")
+@pytest.mark.parametrize(
+    ("down", "up"),
+    [
+        ("127.0.0.1", "127.0.0.2"),  # two A records, one node down
+        ("::1", "127.0.0.1"),  # an AAAA record first that this host cannot reach
+    ],
+)
+def test_delivery_tries_the_next_approved_address_when_one_refuses_the_connection(users, dns, down, up):
+    """As urllib3 did before delivery was pinned: a connection refused (or timed out, or to an
+    unreachable network) sent nothing, so the next address the check approved is dialled; the
+    name is still resolved once, and the Host header keeps it."""
+    with closed_port(down) as port, running(Receiver(host=up, port=port)) as node:
+        dns.table["hooks.twonodes.test"] = [[down, up], ["10.9.9.9"]]
+        delivery = delivery_to(users, f"http://hooks.twonodes.test:{port}/hooks/sxsh")
+        assert services.attempt_delivery(delivery.pk) == "succeeded"
+    [request] = node.requests
+    assert request["headers"]["Host"] == f"hooks.twonodes.test:{port}"
+    assert dns.queries == ["hooks.twonodes.test"]
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.response_status) == (1, 200)
+
+
+@pytest.mark.usefixtures("insecure_allowed")
+def test_a_delivery_whose_every_address_refuses_is_retried_later(users, dns):
+    with closed_port("127.0.0.1") as port, closed_port("127.0.0.2", port):
+        dns.table["hooks.twonodes.test"] = ["127.0.0.1", "127.0.0.2"]
+        delivery = delivery_to(users, f"http://hooks.twonodes.test:{port}/hooks/sxsh")
+        with pytest.raises(services.DeliveryFailed):
+            services.attempt_delivery(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "retrying" and delivery.attempts == 1 and delivery.error
+
+
+@pytest.mark.usefixtures("insecure_allowed")
+@pytest.mark.parametrize("silent", [False, True], ids=["connection-closed", "read-timeout"])
+def test_a_request_already_sent_is_never_sent_to_the_next_address(users, dns, monkeypatch, silent):
+    """Once the request has gone out the receiver may have acted on it: posting it to the second
+    address could deliver the event twice. The attempt fails and the delivery waits for its retry."""
+    monkeypatch.setattr(services, "READ_TIMEOUT", 0.5)
+    with cutting_off("127.0.0.1", silent=silent) as (port, received):
+        with running(Receiver(host="127.0.0.2", port=port)) as second:
+            dns.table["hooks.twonodes.test"] = ["127.0.0.1", "127.0.0.2"]
+            delivery = delivery_to(users, f"http://hooks.twonodes.test:{port}/hooks/sxsh")
+            with pytest.raises(services.DeliveryFailed):
+                services.attempt_delivery(delivery.pk)
+    assert len(received) == 1 and received[0].endswith(b'{"n":1}')
+    assert second.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == "retrying" and delivery.attempts == 1
 
 
 def test_production_delivery_refuses_a_name_that_now_resolves_to_a_private_address(production, users, dns):
