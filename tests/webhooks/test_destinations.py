@@ -303,6 +303,25 @@ def test_a_request_already_sent_is_never_sent_to_the_next_address(users, dns, mo
     assert delivery.status == "retrying" and delivery.attempts == 1
 
 
+@pytest.mark.usefixtures("insecure_allowed")
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed(users, dns, code):
+    """A receiver that answers a redirect to 127.0.0.1 (a way round the address check) is not
+    followed: the answer is the receiver's, a 3xx that ends the delivery as failed, not retried."""
+    translation.activate("en")
+    with running(Receiver()) as target, running(Receiver(host="127.0.0.2")) as redirecting:
+        redirecting.codes = [code]
+        redirecting.headers = {"Location": f"http://127.0.0.1:{target.server.server_port}/"}
+        dns.table["hooks.redirect.test"] = ["127.0.0.2", "127.0.0.1"]
+        port = redirecting.server.server_port
+        delivery = delivery_to(users, f"http://hooks.redirect.test:{port}/hooks/sxsh")
+        assert services.attempt_delivery(delivery.pk) == "failed"
+    assert len(redirecting.requests) == 1 and target.requests == []
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.response_status) == (1, code)
+    assert delivery.error == f"The receiver answered {code}."
+
+
 def test_production_delivery_refuses_a_name_that_now_resolves_to_a_private_address(production, users, dns):
     translation.activate("en")
     dns.table["hooks.rebind.test"] = ["10.0.0.7"]
