@@ -1,15 +1,19 @@
 """Where the portal may post a webhook, and posting there without asking DNS twice.
 
-One check (``check_url``) serves the API serializer, the page's form, the admin (the model field's
-validator), the services and every delivery attempt. In production (``WEBHOOKS_ALLOW_INSECURE``
-off) it accepts https only, port 443 or one of ``SXSH_WEBHOOK_ALLOWED_PORTS``, and a host whose
-every address is on the public internet: IPv4 and IPv6 private, loopback, link-local, multicast,
-reserved and unspecified ranges are refused, as are IPv6 forms that carry such an IPv4 address
-(IPv4-mapped, IPv4-compatible, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``) and the local-use NAT64
-and Teredo prefixes. Delivery then connects to the addresses the check approved (``post``), the
-next one only when the connection to the previous could not be made, with the name kept for the
-Host header, TLS SNI and certificate verification: a name that answers a public address to the
-check and 127.0.0.1 a moment later (DNS rebinding) is never dialled on the second.
+One check (``check_url``) serves the API serializer, the page's forms, the admin, the services and
+every delivery attempt; it runs when a URL is set or changed and before each post, not on every
+save (the model's field has no validator: a URL that stopped passing must not stop a centre from
+disabling its endpoint). ``manage.py check_webhooks`` lists the stored URLs that fail it today.
+
+In production (``WEBHOOKS_ALLOW_INSECURE`` off) it accepts https only, port 443 or one of
+``SXSH_WEBHOOK_ALLOWED_PORTS``, and a host whose every address is on the public internet: IPv4 and
+IPv6 private, loopback, link-local, multicast, reserved and unspecified ranges are refused, as are
+IPv6 forms that carry such an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 ``64:ff9b::/96``,
+6to4 ``2002::/16``) and the local-use NAT64 and Teredo prefixes. Delivery then connects to the
+addresses the check approved (``post``), the next one only when the connection to the previous
+could not be made, with the name kept for the Host header, TLS SNI and certificate verification: a
+name that answers a public address to the check and 127.0.0.1 a moment later (DNS rebinding) is
+never dialled on the second.
 """
 
 import ipaddress
@@ -217,7 +221,8 @@ def check_url(url: str) -> Destination:
 
 
 def validate_callback_url(value: str) -> None:
-    """The field validator of the form, the API serializer and the model (the admin)."""
+    """The field validator of the registration form and the API serializer (migration 0002 names
+    it, so it stays importable)."""
     check_url(value)
 
 
