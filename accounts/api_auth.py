@@ -6,6 +6,7 @@ API calls exactly as to the pages.
 """
 
 import logging
+import time
 
 import rules
 from django.conf import settings
@@ -22,6 +23,11 @@ logger = logging.getLogger(__name__)
 # Wrong keys counted per client address and minute (in Redis, with the throttle's counters).
 FAILURES_COUNTER = "api-key-failures"
 FAILURES_WINDOW = 60
+
+
+def _window() -> int:
+    """The fixed window ``count_in_window`` counts in now."""
+    return int(time.time() // FAILURES_WINDOW)
 
 
 class TooManyWrongKeys(exceptions.Throttled):
@@ -75,7 +81,11 @@ class CentreAPIKeyAuthentication(authentication.BaseAuthentication):
     """A centre's key. Wrong keys (unknown, revoked, expired, of an inactive centre) are counted per
     client address; past ``SXSH_API_KEY_FAILURES_PER_MINUTE`` in a minute every key from that
     address, a valid one too, gets 429 until the minute ends: a guesser learns nothing from the
-    rest of its guesses (ASVS 2.2.1). A request without a key is not counted."""
+    rest of its guesses (ASVS 2.2.1). A request without a key is not counted.
+
+    Every keyed request takes its place in the count (Redis INCR) before its key is looked up, and a
+    valid key gives it back: concurrent guesses cannot all read a count under the limit and all be
+    answered. A valid key is counted only while it is being looked up (milliseconds)."""
 
     keyword = "Api-Key"
 
@@ -88,28 +98,38 @@ class CentreAPIKeyAuthentication(authentication.BaseAuthentication):
             return None
         limit = int(getattr(settings, "SXSH_API_KEY_FAILURES_PER_MINUTE", 20) or 0)
         address = client_key(request)
+        window, count = _window(), 0
         if limit:
-            failures, wait = count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW, add=0)
-            if failures >= limit:
+            count, wait = count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW)
+            if count > limit:
                 raise TooManyWrongKeys(wait)
         key = key.strip()
         try:
             api_key = CentreAPIKey.objects.get_from_key(key)
         except CentreAPIKey.DoesNotExist:
-            self._failed(address, limit)
+            self._failed(address, limit, count)
             raise exceptions.AuthenticationFailed(_("Unknown API key.")) from None
         if api_key.has_expired or api_key.revoked or not api_key.centre.is_active:
-            self._failed(address, limit)
+            self._failed(address, limit, count)
             raise exceptions.AuthenticationFailed(_("This API key was revoked or has expired."))
+        if limit:
+            self._give_back(address, window)
         return CentreKeyUser(api_key), api_key
 
     @staticmethod
-    def _failed(address: str, limit: int) -> None:
-        if not limit:
-            return
-        failures, _wait = count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW)
-        if failures == limit:
+    def _failed(address: str, limit: int, count: int) -> None:
+        if limit and count == limit:
             logger.warning("%s wrong API keys in a minute from %s: refused until it ends", limit, address)
+
+    @staticmethod
+    def _give_back(address: str, window: int) -> None:
+        """Take a valid key's place out of the count of the window it was added to. Never lower
+        another window's count: a guesser holding a valid key would gain guesses there."""
+        if _window() != window:
+            return
+        count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW, add=-1)
+        if _window() != window:  # the minute ended meanwhile: the -1 may have gone to the new one
+            count_in_window(FAILURES_COUNTER, address, window=FAILURES_WINDOW, add=1)
 
     def authenticate_header(self, request):
         return self.keyword

@@ -24,7 +24,8 @@ class IsCentre(permissions.BasePermission):
 
 
 class WebhookEndpointSerializer(StrictJSONTypes, serializers.ModelSerializer):
-    # The page's form and the model hold the same validator: one rule for every way in.
+    # The page's registration form holds the same validator (the service checks again): one rule
+    # for every way in. The API registers and removes endpoints; it does not change a URL.
     url = serializers.CharField(max_length=500, validators=[validate_callback_url])
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),

@@ -1,14 +1,19 @@
 """Where the portal may post a webhook, and posting there without asking DNS twice.
 
-One check (``check_url``) serves the API serializer, the page's form, the admin (the model field's
-validator), the services and every delivery attempt. In production (``WEBHOOKS_ALLOW_INSECURE``
-off) it accepts https only, port 443 or one of ``SXSH_WEBHOOK_ALLOWED_PORTS``, and a host whose
-every address is on the public internet: IPv4 and IPv6 private, loopback, link-local, multicast,
-reserved and unspecified ranges are refused, as are IPv6 forms that carry such an IPv4 address
-(IPv4-mapped, IPv4-compatible, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``) and the local-use NAT64
-and Teredo prefixes. Delivery then connects to the address the check approved (``post``), with the
-name kept for the Host header, TLS SNI and certificate verification: a name that answers a public
-address to the check and 127.0.0.1 a moment later (DNS rebinding) is never dialled on the second.
+One check (``check_url``) serves the API serializer, the page's forms, the admin, the services and
+every delivery attempt; it runs when a URL is set or changed and before each post, not on every
+save (the model's field has no validator: a URL that stopped passing must not stop a centre from
+disabling its endpoint). ``manage.py check_webhooks`` lists the stored URLs that fail it today.
+
+In production (``WEBHOOKS_ALLOW_INSECURE`` off) it accepts https only, port 443 or one of
+``SXSH_WEBHOOK_ALLOWED_PORTS``, and a host whose every address is on the public internet: IPv4 and
+IPv6 private, loopback, link-local, multicast, reserved and unspecified ranges are refused, as are
+IPv6 forms that carry such an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 ``64:ff9b::/96``,
+6to4 ``2002::/16``) and the local-use NAT64 and Teredo prefixes. Delivery then connects to the
+addresses the check approved (``post``), the next one only when the connection to the previous
+could not be made, with the name kept for the Host header, TLS SNI and certificate verification: a
+name that answers a public address to the check and 127.0.0.1 a moment later (DNS rebinding) is
+never dialled on the second.
 """
 
 import ipaddress
@@ -44,9 +49,12 @@ _REFUSED_NETWORKS = tuple(
         "224.0.0.0/4",
         "240.0.0.0/4",
         "::/8",  # unspecified, loopback, IPv4-compatible (the mapped and NAT64 forms are judged first)
-        "100::/64",
+        "100::/64",  # discard-only (RFC 6666)
+        "100:0:0:1::/64",  # dummy prefix (RFC 9780)
         "2001::/23",  # IETF protocol assignments, Teredo (2001::/32) among them
-        "2001:db8::/32",
+        "2001:db8::/32",  # documentation (RFC 3849)
+        "3fff::/20",  # documentation (RFC 9637), inside 2000::/3 so "global" to Python 3.11
+        "5f00::/16",  # SRv6 segment identifiers (RFC 9602)
         "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): a translator of the local network
         "fc00::/7",
         "fe80::/10",
@@ -213,7 +221,8 @@ def check_url(url: str) -> Destination:
 
 
 def validate_callback_url(value: str) -> None:
-    """The field validator of the form, the API serializer and the model (the admin)."""
+    """The field validator of the registration form and the API serializer (migration 0002 names
+    it, so it stays importable)."""
     check_url(value)
 
 
@@ -235,15 +244,42 @@ def _pinned_adapter(destination: Destination, address: str):
     return PinnedAddressAdapter(max_retries=0)
 
 
+def _nothing_sent(exc: Exception) -> bool:
+    """Whether a failed post failed while connecting, before any byte of the request went out
+    (refused, timed out, network unreachable): only then may the next address be tried. A read
+    error, a connection cut after sending, a TLS failure are final for this attempt."""
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+
+    # requests wraps urllib3's MaxRetryError; with no retries its reason is the first error, and
+    # ConnectTimeoutError (NewConnectionError is one) is raised only around socket.connect().
+    wrapped = exc.args[0] if exc.args else None
+    return isinstance(wrapped, MaxRetryError) and isinstance(wrapped.reason, ConnectTimeoutError)
+
+
 def post(destination: Destination, *, body: bytes, headers: dict, timeout, read_bytes: int, verify=True):
-    """POST ``body`` to the first address the check approved for the destination; returns the status
-    code and at most ``read_bytes`` of the answer. No redirects, no proxy from the environment (a
-    proxy would resolve the name again). Network errors are ``requests.RequestException``."""
+    """POST ``body`` to the addresses the check approved for the destination, in the resolver's
+    order, going on to the next only when a connection could not be made (as urllib3 does with a
+    name); returns the status code and at most ``read_bytes`` of the answer. No redirects, no proxy
+    from the environment (a proxy would resolve the name again). Network errors are
+    ``requests.RequestException`` (the last address's, when none could be reached)."""
+    import requests
+
+    *first, last = destination.addresses
+    for address in first:
+        try:
+            return _post_to(address, destination, body, headers, timeout, read_bytes, verify)
+        except requests.ConnectionError as exc:
+            if not _nothing_sent(exc):
+                raise
+    return _post_to(last, destination, body, headers, timeout, read_bytes, verify)
+
+
+def _post_to(address: str, destination: Destination, body, headers, timeout, read_bytes, verify):
     import requests
 
     with requests.Session() as session:
         session.trust_env = False
-        adapter = _pinned_adapter(destination, destination.addresses[0])
+        adapter = _pinned_adapter(destination, address)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         response = session.post(

@@ -30,4 +30,12 @@ class NewEndpointForm(EndpointForm):
 
 
 class EditEndpointForm(EndpointForm):
+    """The URL is checked by ``services.update_endpoint`` and only if it changed: an endpoint
+    whose stored URL no longer passes can still be disabled or have its events edited."""
+
+    url = forms.CharField(
+        label=_("Callback URL"),
+        max_length=500,
+        help_text=_("An https:// address of your system that accepts POST requests."),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False)

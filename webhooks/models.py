@@ -12,8 +12,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .destinations import validate_callback_url
-
 
 class EventType(models.TextChoices):
     ASSESSMENT_ACCEPTED = "assessment.accepted", _("assessment accepted")
@@ -37,7 +35,10 @@ class WebhookEndpoint(models.Model):
     centre = models.ForeignKey(
         "enterprises.Centre", verbose_name=_("centre"), on_delete=models.CASCADE, related_name="webhooks"
     )
-    url = models.URLField(_("callback URL"), max_length=500, validators=[validate_callback_url])
+    # No validator that resolves the host: a stored URL that no longer passes (its domain expired,
+    # a port allowed before) must not stop the row being disabled or edited. The check runs where
+    # the URL is set or changed (services, forms, API, admin) and before every delivery.
+    url = models.URLField(_("callback URL"), max_length=500)
     description = models.CharField(_("description"), max_length=200, blank=True)
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
     events = ArrayField(

@@ -43,7 +43,8 @@ def new_secret() -> str:
 
 def validate_url(url: str) -> str:
     """The callback URL as stored, after the one check the page, the API, the admin and delivery
-    share (``destinations.check_url``; in production it resolves the host and checks each address)."""
+    share (``destinations.check_url``; in production it resolves the host and checks each address).
+    Run when a URL is set or changed, never on a save that leaves it as it is."""
     try:
         return destinations.check_url(url).url
     except ValidationError as exc:
@@ -102,8 +103,11 @@ def _mine(by, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 def update_endpoint(
     *, by, endpoint: WebhookEndpoint, url=None, events=None, description=None, is_active=None
 ):
+    """Change what is given. The URL is checked only when it changes: a centre whose stored URL no
+    longer passes (its domain expired, its port was allowed before) can still disable the endpoint
+    or edit it; delivery checks the URL again before every post and refuses it there."""
     endpoint = _mine(by, endpoint)
-    if url is not None:
+    if url is not None and url.strip() != endpoint.url:
         endpoint.url = validate_url(url)
     if events is not None:
         endpoint.events = _clean_events(events)

@@ -2,6 +2,7 @@
 Redis; past SXSH_API_KEY_FAILURES_PER_MINUTE in a minute the address gets 429 with Retry-After,
 whatever key it sends, until the minute ends."""
 
+import threading
 import time
 import uuid
 
@@ -91,3 +92,59 @@ def test_the_default_is_twenty_a_minute():
     from sxsh_portal import settings as defaults
 
     assert defaults.SXSH_API_KEY_FAILURES_PER_MINUTE == 20
+
+
+def test_concurrent_wrong_keys_get_no_more_answers_than_the_limit(monkeypatch):
+    """Eight wrong keys sent at once from one address, with the limit at three: each request takes
+    its place in the count before its key is looked up, so three keys are looked up (401) and five
+    are refused unseen (429). Reading the count first let all eight be looked up."""
+    from rest_framework import exceptions
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.api_auth import CentreAPIKeyAuthentication, TooManyWrongKeys
+
+    sent, limit = 8, 3
+    address = fresh_address()
+    meeting = threading.Condition()
+    seen = {"looked_up": 0, "refused": 0}
+
+    def looked_up_together(key):
+        # Each look-up waits until every request has either reached it or been refused: they overlap.
+        with meeting:
+            seen["looked_up"] += 1
+            meeting.notify_all()
+            meeting.wait_for(lambda: seen["looked_up"] + seen["refused"] == sent, timeout=10)
+        raise CentreAPIKey.DoesNotExist
+
+    monkeypatch.setattr(CentreAPIKey.objects, "get_from_key", looked_up_together)
+    answers = []
+
+    def guess():
+        request = APIRequestFactory().get(
+            "/api/v1/assessments/", REMOTE_ADDR=address, HTTP_AUTHORIZATION=f"Api-Key {wrong_key()}"
+        )
+        try:
+            CentreAPIKeyAuthentication().authenticate(request)
+        except TooManyWrongKeys:
+            with meeting:
+                seen["refused"] += 1
+                meeting.notify_all()
+            answers.append(429)
+        except exceptions.AuthenticationFailed:
+            answers.append(401)
+
+    threads = [threading.Thread(target=guess) for _ in range(sent)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert sorted(answers) == [401] * limit + [429] * (sent - limit)
+    assert seen["looked_up"] == limit
+    assert call(wrong_key(), address).status_code == 429  # and the rest of the minute
+
+
+def test_requests_with_a_valid_key_are_not_counted(centre):
+    _, key = CentreAPIKey.objects.create_key(name="busy", centre=centre)
+    address = fresh_address()
+    assert [call(key, address).status_code for _ in range(5)] == [200] * 5
+    assert [call(wrong_key(), address).status_code for _ in range(4)] == [401, 401, 401, 429]

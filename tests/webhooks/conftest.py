@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 import hmac
 import json
@@ -23,12 +24,13 @@ def verify(secret: str, signature_header: str, body: bytes, tolerance: int = 300
 
 
 class Receiver:
-    """A real HTTP server on 127.0.0.1 that records what it gets and answers the scripted codes
-    (the last one repeats)."""
+    """A real HTTP server (on 127.0.0.1 unless told otherwise) that records what it gets and answers
+    the scripted codes (the last one repeats) with the scripted headers."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.requests = []
         self.codes = [200]
+        self.headers = {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,13 +40,18 @@ class Receiver:
                 code = receiver.codes.pop(0) if len(receiver.codes) > 1 else receiver.codes[0]
                 self.send_response(code)
                 self.send_header("Content-Type", "text/plain")
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(f"answered {code}".encode())
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        self.server = Server((host, port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/sxsh"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -52,13 +59,20 @@ class Receiver:
         return [json.loads(r["body"]) for r in self.requests]
 
 
+@contextlib.contextmanager
+def running(receiver: Receiver):
+    receiver.thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+
+
 @pytest.fixture
 def receiver():
-    r = Receiver()
-    r.thread.start()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
+    with running(Receiver()) as r:
+        yield r
 
 
 @pytest.fixture
@@ -102,3 +116,21 @@ def dns(monkeypatch):
     fake.table["hooks.example.vn"] = ["93.184.215.14", "2606:4700::6810:84e5"]
     monkeypatch.setattr(destinations, "resolver", fake)
     return fake
+
+
+def admin_change(client, endpoint, **changes):
+    """Post the admin's change form of ``endpoint`` with its values, ``changes`` applied
+    (``None`` leaves a field out: an unticked box)."""
+    data = {
+        "centre": endpoint.centre_id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": ",".join(endpoint.events),
+        "is_sandbox": "",
+        "created_by": "",
+    }
+    if endpoint.is_active:
+        data["is_active"] = "on"
+    data.update(changes)
+    data = {k: v for k, v in data.items() if v is not None}
+    return client.post(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/", data)

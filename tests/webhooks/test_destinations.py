@@ -1,7 +1,10 @@
 """Where the portal posts webhooks: one check of the callback URL, shared by the API, the page, the
 admin and delivery; and delivery dials the very address that passed the check (no DNS rebinding)."""
 
+import contextlib
+import re
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -12,6 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from tests.webhooks.conftest import Receiver, admin_change, running
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -31,6 +35,7 @@ def production(settings, dns):
             "split.example.vn": [PUBLIC_V4, "10.0.0.1"],  # one good answer does not excuse a bad one
             "metadata.example.vn": ["64:ff9b::a9fe:a9fe"],  # NAT64 of 169.254.169.254
             "mapped.example.vn": ["::ffff:192.168.1.1"],
+            "docs6.example.vn": ["2606:4700::6810:84e5", "3fff:123::1"],
         }
     )
 
@@ -58,6 +63,10 @@ REFUSED = [
     "https://[fec0::1]/hook",
     "https://[ff02::1]/hook",
     "https://[2001:db8::1]/hook",
+    "https://[3fff::1]/hook",  # documentation (RFC 9637), the first and the last of 3fff::/20
+    "https://[3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff]/hook",
+    "https://[5f00::1]/hook",  # SRv6 segment identifiers (RFC 9602)
+    "https://[100:0:0:1::1]/hook",  # dummy prefix (RFC 9780)
     "https://[::ffff:127.0.0.1]/hook",
     "https://[::ffff:a00:1]/hook",
     "https://[::7f00:1]/hook",
@@ -76,6 +85,7 @@ REFUSED = [
     "https://split.example.vn/hook",
     "https://metadata.example.vn/hook",
     "https://mapped.example.vn/hook",
+    "https://docs6.example.vn/hook",
     "https://nowhere.example.vn/hook",  # does not resolve
     # scheme, port, shape
     "http://hooks.example.vn/hook",
@@ -94,6 +104,7 @@ ACCEPTED = [
     f"https://{PUBLIC_V4}/hook",
     "https://[2606:4700::6810:84e5]/hook",
     "https://[64:ff9b::5db8:d70e]/hook",  # NAT64 of a public address (an IPv6-only network)
+    "https://[3fff:1000::1]/hook",  # just past the documentation prefix 3fff::/20
 ]
 
 
@@ -149,22 +160,24 @@ def test_editing_on_the_page_and_in_the_admin_refuses_them_too(production, users
         f"/webhooks/{endpoint.pk}/", {"url": url, "events": ["assessment.accepted"], "is_active": "on"}
     )
     assert page.status_code == 400 and page.context["form"].errors["url"]
+    admin = admin_change(client_for("admin"), endpoint, url=url)
+    assert admin.status_code == 200 and admin.context["adminform"].form.errors["url"]
     endpoint.refresh_from_db()
     assert endpoint.url == "https://hooks.example.vn/sxsh"
-    endpoint.url = url  # the admin's form validates the model's field
-    with pytest.raises(ValidationError) as refused:
-        endpoint.full_clean()
-    assert "url" in refused.value.message_dict
 
 
-def test_the_page_the_api_and_the_admin_hold_the_same_validator():
+def test_registration_on_the_page_and_the_api_hold_the_same_validator():
+    """A new URL meets the one check wherever it comes in. A stored row carries no validator that
+    resolves its host (an edit that keeps the URL is not checked: tests/webhooks/test_stale_urls.py);
+    the edit form, the service and the admin check a URL that changes."""
     from webhooks.api import WebhookEndpointSerializer
     from webhooks.destinations import validate_callback_url
-    from webhooks.forms import EndpointForm
+    from webhooks.forms import EditEndpointForm, NewEndpointForm
 
-    assert validate_callback_url in EndpointForm.base_fields["url"].validators
+    assert validate_callback_url in NewEndpointForm.base_fields["url"].validators
     assert validate_callback_url in WebhookEndpointSerializer().fields["url"].validators
-    assert validate_callback_url in WebhookEndpoint._meta.get_field("url").validators
+    assert validate_callback_url not in EditEndpointForm.base_fields["url"].validators
+    assert validate_callback_url not in WebhookEndpoint._meta.get_field("url").validators
 
 
 # Delivery ----------------------------------------------------------------------------------------
@@ -193,6 +206,122 @@ def test_delivery_dials_the_address_that_passed_the_check(users, receiver, dns):
     [request] = receiver.requests
     assert request["headers"]["Host"] == f"hooks.rebind.test:{port}"
     assert request["path"] == "/hooks/sxsh"
+
+
+@contextlib.contextmanager
+def closed_port(address: str, port: int = 0):
+    """A port held on ``address`` with nothing listening: a connection there is refused."""
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((address, port))
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def cutting_off(address: str, *, silent: bool):
+    """A server that accepts one connection and reads the whole request, then closes it without an
+    answer, or (``silent``) keeps it open without a word; yields its port and what it read."""
+    server = socket.create_server((address, 0))
+    received, done = [], threading.Event()
+
+    def serve():
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"content-length: *(\d+)", head, re.IGNORECASE).group(1))
+            while len(body) < length:
+                body += conn.recv(65536)
+            received.append(head + b"\r\n\r\n" + body)
+            if silent:
+                done.wait(10)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1], received
+    finally:
+        done.set()
+        server.close()
+        thread.join(10)
+
+
+@pytest.mark.usefixtures("insecure_allowed")
+@pytest.mark.parametrize(
+    ("down", "up"),
+    [
+        ("127.0.0.1", "127.0.0.2"),  # two A records, one node down
+        ("::1", "127.0.0.1"),  # an AAAA record first that this host cannot reach
+    ],
+)
+def test_delivery_tries_the_next_approved_address_when_one_refuses_the_connection(users, dns, down, up):
+    """As urllib3 did before delivery was pinned: a connection refused (or timed out, or to an
+    unreachable network) sent nothing, so the next address the check approved is dialled; the
+    name is still resolved once, and the Host header keeps it."""
+    with closed_port(down) as port, running(Receiver(host=up, port=port)) as node:
+        dns.table["hooks.twonodes.test"] = [[down, up], ["10.9.9.9"]]
+        delivery = delivery_to(users, f"http://hooks.twonodes.test:{port}/hooks/sxsh")
+        assert services.attempt_delivery(delivery.pk) == "succeeded"
+    [request] = node.requests
+    assert request["headers"]["Host"] == f"hooks.twonodes.test:{port}"
+    assert dns.queries == ["hooks.twonodes.test"]
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.response_status) == (1, 200)
+
+
+@pytest.mark.usefixtures("insecure_allowed")
+def test_a_delivery_whose_every_address_refuses_is_retried_later(users, dns):
+    with closed_port("127.0.0.1") as port, closed_port("127.0.0.2", port):
+        dns.table["hooks.twonodes.test"] = ["127.0.0.1", "127.0.0.2"]
+        delivery = delivery_to(users, f"http://hooks.twonodes.test:{port}/hooks/sxsh")
+        with pytest.raises(services.DeliveryFailed):
+            services.attempt_delivery(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "retrying" and delivery.attempts == 1 and delivery.error
+
+
+@pytest.mark.usefixtures("insecure_allowed")
+@pytest.mark.parametrize("silent", [False, True], ids=["connection-closed", "read-timeout"])
+def test_a_request_already_sent_is_never_sent_to_the_next_address(users, dns, monkeypatch, silent):
+    """Once the request has gone out the receiver may have acted on it: posting it to the second
+    address could deliver the event twice. The attempt fails and the delivery waits for its retry."""
+    monkeypatch.setattr(services, "READ_TIMEOUT", 0.5)
+    with cutting_off("127.0.0.1", silent=silent) as (port, received):
+        with running(Receiver(host="127.0.0.2", port=port)) as second:
+            dns.table["hooks.twonodes.test"] = ["127.0.0.1", "127.0.0.2"]
+            delivery = delivery_to(users, f"http://hooks.twonodes.test:{port}/hooks/sxsh")
+            with pytest.raises(services.DeliveryFailed):
+                services.attempt_delivery(delivery.pk)
+    assert len(received) == 1 and received[0].endswith(b'{"n":1}')
+    assert second.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == "retrying" and delivery.attempts == 1
+
+
+@pytest.mark.usefixtures("insecure_allowed")
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed(users, dns, code):
+    """A receiver that answers a redirect to 127.0.0.1 (a way round the address check) is not
+    followed: the answer is the receiver's, a 3xx that ends the delivery as failed, not retried."""
+    translation.activate("en")
+    with running(Receiver()) as target, running(Receiver(host="127.0.0.2")) as redirecting:
+        redirecting.codes = [code]
+        redirecting.headers = {"Location": f"http://127.0.0.1:{target.server.server_port}/"}
+        dns.table["hooks.redirect.test"] = ["127.0.0.2", "127.0.0.1"]
+        port = redirecting.server.server_port
+        delivery = delivery_to(users, f"http://hooks.redirect.test:{port}/hooks/sxsh")
+        assert services.attempt_delivery(delivery.pk) == "failed"
+    assert len(redirecting.requests) == 1 and target.requests == []
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.response_status) == (1, code)
+    assert delivery.error == f"The receiver answered {code}."
 
 
 def test_production_delivery_refuses_a_name_that_now_resolves_to_a_private_address(production, users, dns):
