@@ -51,20 +51,20 @@ def test_only_stale_work_is_found(users):
         started_at=old,
         heartbeat_at=now - datetime.timedelta(minutes=32),
     )
-    # A running job beats every SXSH_JOB_HEARTBEAT seconds (10): silent for three beats, it is
-    # abandoned, whatever its task's time limit.
+    # A running job beats every SXSH_JOB_HEARTBEAT seconds (20): silent for three beats (60 s), it
+    # is abandoned, whatever its task's time limit.
     silent_import = Job.objects.create(
         created_by=user, kind=Job.Kind.IMPORT_ASSESSMENTS, params={"confirmed": True}
     )
     Job.objects.filter(pk=silent_import.pk).update(
-        status="running", created_at=old, started_at=old, heartbeat_at=now - datetime.timedelta(seconds=31)
+        status="running", created_at=old, started_at=old, heartbeat_at=now - datetime.timedelta(seconds=61)
     )
     missed_two_beats = _export_job(
         user,
         status="running",
         created_at=old,
         started_at=old,
-        heartbeat_at=now - datetime.timedelta(seconds=25),
+        heartbeat_at=now - datetime.timedelta(seconds=50),
     )
     _export_job(user, status="done", created_at=old)
     assert set(reconcile.stale_jobs(now=now).values_list("pk", flat=True)) == {
@@ -420,6 +420,23 @@ def _within(seconds: float, predicate) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_a_job_beats_every_20_seconds_and_is_stale_after_a_minute_by_default(users, settings):
+    """The default leaves a live worker a minute of silence (a failover, a paused VM) before its job
+    may be claimed again; the setting still changes it."""
+    import os
+
+    assert settings.SXSH_JOB_HEARTBEAT == float(os.environ.get("SXSH_JOB_HEARTBEAT", 20))
+    del settings.SXSH_JOB_HEARTBEAT
+    settings.SXSH_RECONCILE_RUNNING_AFTER = None
+    assert services.heartbeat_every() == 20
+    assert services.running_stale_after() == datetime.timedelta(seconds=60)
+    job = _export_job(users["ministry"], status="running", claimed_by="live", task_id="first")
+    for silent, taken in ((50, False), (61, True)):
+        Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(seconds=silent))
+        assert Job.objects.get(pk=job.pk).is_stalled is taken
+        assert (services.claim(job.pk, task_id="second") is not None) is taken
 
 
 def test_the_claim_threshold_is_three_beats(settings):
