@@ -1472,25 +1472,27 @@ def start_preview(*, by, upload, data: bytes, centre_id: int | None = None):
     """Check an uploaded workbook and, once it could be read, keep it as an import job waiting for
     confirmation, with its preview; ``centre_id`` is the centre a ministry officer imports for.
     A workbook that cannot be read raises ``ImportFileError`` before anything is kept: no job, no
-    file in storage."""
+    file in storage. The file is stored first and the job row then points at it: if writing the row
+    fails, the file is removed before the error goes on. (Only a rollback of a transaction around
+    this call, after it returned, can still leave the file behind; the reconciler's sweep removes it
+    a day later, as no job points at it.)"""
     from jobs.models import Job
     from jobs.services import create_job
 
     result = _preview_result(data, user=by, centre=centre_for(by, centre_id))
-    job = None
+    field = Job._meta.get_field("input_file")
+    stored = field.storage.save(field.generate_filename(None, upload.name), upload)
     try:
         with transaction.atomic():
-            job = create_job(
+            return create_job(
                 by=by,
                 kind=Job.Kind.IMPORT_ASSESSMENTS,
                 params={"centre_id": centre_id, "filename": upload.name, "preview": result},
-                input_file=upload,
+                input_file=stored,
             )
     except BaseException:
-        if job is not None and job.input_file:  # saved to storage, then the row was not written
-            job.input_file.delete(save=False)
+        field.storage.delete(stored)  # no row points at it: it would be an orphan
         raise
-    return job
 
 
 def preview(job, *, data: bytes) -> dict:

@@ -8,10 +8,10 @@ Stale work:
   for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running with no sign of life for three beats of
   its worker (``jobs.services.running_stale_after``: a running task beats every
   ``SXSH_JOB_HEARTBEAT`` seconds; ``SXSH_RECONCILE_RUNNING_AFTER`` overrides);
-- a rollup run queued for ``SXSH_RECONCILE_QUEUED_AFTER`` seconds, or running while no database
-  session holds or waits for the rollup's lock (its worker is gone: PostgreSQL ends the session of
-  a killed worker and releases the lock) for as long as a job may stay silent, or running for
-  longer than the rollup task's hard time limit;
+- work that other apps register with ``jobs.registry.register_stale_work`` from their
+  ``AppConfig.ready()``, each saying which of its pieces are stale and how to put one back: rollup
+  runs (``indicators/reconcile.py``: queued too long, or running while nobody holds the rollup's
+  lock, or past the task's time limit);
 - a notification for a user who takes emails, created more than ``SXSH_RECONCILE_QUEUED_AFTER``
   seconds ago and less than ``EMAILS_GIVEN_UP_AFTER`` ago, not yet emailed (its email task was lost,
   or every retry of it failed): its email is sent again (``send_emails`` marks what it sent and
@@ -19,12 +19,15 @@ Stale work:
   and is left unsent (the notification stays in the portal).
 
 Uploads no live job needs are removed once older than ``SXSH_UPLOADS_KEPT_FOR`` seconds
-(``sweep_uploads``): a file half-written by a killed process that no job points at, the file of an
-import preview never confirmed (the job is marked failed: the preview expired), the input of a
-finished job, an activities preview whose token has expired, an export file no job points at.
+(``sweep_uploads``), in the folders registered with ``jobs.registry.register_upload_folder`` (each
+with its own test of what is still in use): a file half-written by a killed process that no job
+points at, the file of an import preview never confirmed (the job is marked failed: the preview
+expired), the input of a finished job, an export file no job points at (``jobs/in``, ``jobs/out``,
+registered by ``jobs`` itself), an activities preview whose token has expired (``reporting``).
 
 Putting work back is safe to repeat: each task claims its work before doing anything (a job with
-``jobs.services.claim``, a rollup run through the engine's run-once checks and its lock), so a copy of
+``jobs.services.claim``, a rollup run through the engine's run-once checks and its lock; registered
+work must be as safe), so a copy of
 a message that finds the work finished, or running in a live worker, does nothing. Each piece of work
 is claimed in the ledger (``jobs.Requeue``) with one conditional upsert before it is enqueued: two
 reconcilers at once never both enqueue it, and work put back less than ``SXSH_RECONCILE_QUEUED_AFTER``
@@ -42,7 +45,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import services
+from . import registry, services
 from .models import Job, Requeue
 
 logger = logging.getLogger(__name__)
@@ -116,47 +119,6 @@ def stale_jobs(*, now=None):
     )
 
 
-def rollup_time_limit() -> datetime.timedelta:
-    """The rollup task's hard time limit plus a minute: a run still running after that has no
-    worker (a live one would have been stopped)."""
-    from indicators.tasks import run_rollup
-    from sxsh_portal.celery import app
-
-    return datetime.timedelta(seconds=(run_rollup.time_limit or app.conf.task_time_limit or 3600) + 60)
-
-
-def rollup_lock_in_use() -> bool:
-    """Whether a database session holds or waits for the rollup's advisory lock: a run in a live
-    worker always does (from a moment after it is marked running to its commit)."""
-    from indicators.engine import LOCK_KEY
-
-    with connection.cursor() as cur:
-        cur.execute(
-            """SELECT EXISTS (
-                   SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-                   WHERE l.locktype = 'advisory' AND d.datname = current_database()
-                     AND l.classid = %s AND l.objid = %s AND l.objsubid = 1)""",
-            [LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF],
-        )
-        return cur.fetchone()[0]
-
-
-def stale_rollup_runs(*, now=None):
-    """Rollup runs queued for too long; running ones whose worker is gone (nobody holds or waits
-    for the rollup's lock, for as long as a job may stay silent), or running for longer than the
-    task may run."""
-    from indicators.models import RollupRun
-
-    now = now or timezone.now()
-    running_cutoff = now - rollup_time_limit()
-    if not rollup_lock_in_use():
-        running_cutoff = max(running_cutoff, now - services.running_stale_after())
-    return RollupRun.objects.filter(
-        Q(status=RollupRun.Status.QUEUED, created_at__lt=now - queued_after())
-        | Q(status=RollupRun.Status.RUNNING, started_at__lt=running_cutoff)
-    ).order_by("id")
-
-
 def unsent_notification_emails(*, now=None):
     """Notifications whose email is owed (see the module) but was not sent."""
     from reporting.models import Notification
@@ -207,9 +169,6 @@ def _requeue(
 
 def reconcile(*, now=None) -> Outcome:
     """One pass: put every stale piece of work back in the queue (or fail it, see the module)."""
-    from indicators.models import RollupRun
-    from indicators.tasks import run_rollup
-
     now = now or timezone.now()
     outcome = Outcome()
     for job in stale_jobs(now=now).only("id", "kind", "status"):
@@ -233,25 +192,17 @@ def reconcile(*, now=None) -> Outcome:
             give_up=give_up,
             outcome=outcome,
         )
-    for run in stale_rollup_runs(now=now).only("id"):
-
-        def give_up_run(run_id=run.pk):
-            RollupRun.objects.filter(
-                pk=run_id, status__in=[RollupRun.Status.QUEUED, RollupRun.Status.RUNNING]
-            ).update(
-                status=RollupRun.Status.FAILED,
-                finished_at=timezone.now(),
-                error="Interrupted several times; stopped by the reconciler.",
+    for work in registry.stale_work():
+        for object_id in work.find(now):
+            _requeue(
+                work.target,
+                object_id,
+                now=now,
+                enqueue=lambda work=work, object_id=object_id: work.enqueue(object_id),
+                give_up=lambda work=work, object_id=object_id: work.give_up(object_id),
+                outcome=outcome,
+                given_up_as=work.given_up_as,
             )
-
-        _requeue(
-            "rollup",
-            run.pk,
-            now=now,
-            enqueue=lambda run_id=run.pk: run_rollup.delay(run_id),
-            give_up=give_up_run,
-            outcome=outcome,
-        )
     _requeue_emails(now=now, outcome=outcome)
     Requeue.objects.filter(requeued_at__lt=now - LEDGER_KEPT).delete()
     outcome.removed = sweep_uploads(now=now)
@@ -261,11 +212,15 @@ def reconcile(*, now=None) -> Outcome:
 # --------------------------------------------------------------------------------------------
 # Uploads no live job needs
 
-UPLOAD_DIRS = ("jobs/in", "jobs/out", "imports/activities")
-
 
 def uploads_kept_for() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.SXSH_UPLOADS_KEPT_FOR)
+
+
+def files_of_jobs(names: list[str]) -> set[str]:
+    """Those of ``names`` that a job points at, as its input or its output."""
+    rows = Job.objects.filter(Q(input_file__in=names) | Q(output_file__in=names))
+    return {name for pair in rows.values_list("input_file", "output_file") for name in pair} & set(names)
 
 
 def _stored_files(storage, top: str):
@@ -324,15 +279,20 @@ def sweep_uploads(*, now=None) -> list[str]:
             storage.delete(name)
             removed.append(name)
 
-    referenced = set(Job.objects.exclude(input_file="").values_list("input_file", flat=True))
-    referenced |= set(Job.objects.exclude(output_file="").values_list("output_file", flat=True))
-    for top in UPLOAD_DIRS:
-        for name in list(_stored_files(storage, top)):
-            if name in referenced:
-                continue
+    for folder in registry.upload_folders():
+        old = []
+        for name in list(_stored_files(storage, folder.path)):
             try:
                 if storage.get_modified_time(name) >= cutoff:
                     continue  # young: perhaps a job is being written for it right now
+            except FileNotFoundError:
+                continue
+            old.append(name)
+        in_use = set(folder.in_use(old)) if old and folder.in_use else set()
+        for name in old:
+            if name in in_use:
+                continue
+            try:
                 storage.delete(name)
             except FileNotFoundError:
                 continue

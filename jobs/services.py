@@ -28,6 +28,10 @@ from .models import Job
 logger = logging.getLogger(__name__)
 
 BEATS_BEFORE_STALE = 3
+# 20 s: three beats (a minute) ride out what stops a live worker's beats for a while without its
+# being dead: a database failover, a paused VM, a long call into C. Too tight a threshold has a
+# live job claimed again and requeued, which counts toward SXSH_RECONCILE_MAX_REQUEUES.
+DEFAULT_HEARTBEAT = 20.0
 
 
 class ClaimLost(Exception):
@@ -45,7 +49,7 @@ def create_job(*, by, kind: str, params: dict | None = None, input_file=None, to
 
 def heartbeat_every() -> float:
     """Seconds between two beats of a running job (``SXSH_JOB_HEARTBEAT``)."""
-    return float(getattr(settings, "SXSH_JOB_HEARTBEAT", 10) or 10)
+    return float(getattr(settings, "SXSH_JOB_HEARTBEAT", None) or DEFAULT_HEARTBEAT)
 
 
 def running_stale_after() -> datetime.timedelta:

@@ -365,7 +365,7 @@ CELERY_BEAT_SCHEDULE = {
 SXSH_RECONCILE_QUEUED_AFTER = env.int("SXSH_RECONCILE_QUEUED_AFTER", default=10 * 60)
 # A worker running an import or export job beats every this many seconds (a thread updates
 # Job.heartbeat_at while the task runs, whatever the task is doing).
-SXSH_JOB_HEARTBEAT = env.float("SXSH_JOB_HEARTBEAT", default=10)
+SXSH_JOB_HEARTBEAT = env.float("SXSH_JOB_HEARTBEAT", default=20)
 # A running job silent for longer than this (seconds) is abandoned: another delivery may claim it and
 # the reconciler puts it back in the queue. Unset: three beats (SXSH_JOB_HEARTBEAT).
 SXSH_RECONCILE_RUNNING_AFTER = env.float("SXSH_RECONCILE_RUNNING_AFTER", default=None)

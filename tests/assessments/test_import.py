@@ -636,6 +636,35 @@ def test_a_confirmed_import_whose_stored_file_cannot_be_read_fails_with_the_mess
     assert counts() == (0, 0, 0, 0, 0)
 
 
+@pytest.mark.parametrize("failure", ["after the row", "at the insert"])
+def test_a_preview_whose_job_cannot_be_written_keeps_no_file(failure, users, tmp_path, monkeypatch):
+    """The upload is stored before its job row; when writing the row fails (the database refuses the
+    insert, or the connection drops before the commit) the stored file is removed with it, instead
+    of waiting a day for the reconciler's sweep."""
+    from django.db import DatabaseError
+
+    from jobs import services as jobs
+
+    real = jobs.create_job
+
+    def failing(**kwargs):
+        if failure == "at the insert":
+            raise DatabaseError("the insert was refused")
+        real(**kwargs)
+        raise DatabaseError("the connection dropped before the commit")
+
+    monkeypatch.setattr(jobs, "create_job", failing)
+    data = workbook([assessment_row()])
+    with pytest.raises(DatabaseError):
+        importers.start_preview(by=users["centre"], upload=SimpleUploadedFile("a.xlsx", data), data=data)
+    assert not Job.objects.exists()
+    assert stored_files(tmp_path) == []
+    monkeypatch.setattr(jobs, "create_job", real)
+    job = importers.start_preview(by=users["centre"], upload=SimpleUploadedFile("a.xlsx", data), data=data)
+    assert stored_files(tmp_path) == [str(tmp_path / job.input_file.name)]
+    assert job.input_file.name.startswith("jobs/in/") and job.input_file.read() == data
+
+
 def test_errors_are_shown_on_the_preview_page(client_en, users):
     client = client_en("centre")
     job, _preview = preview_of(upload(client, workbook([assessment_row(tax_code="0101234567")])))

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from indicators import reconcile as rollups
 from indicators.models import RollupRun
 from jobs import reconcile, services
 from jobs.models import Job, Requeue
@@ -50,20 +51,20 @@ def test_only_stale_work_is_found(users):
         started_at=old,
         heartbeat_at=now - datetime.timedelta(minutes=32),
     )
-    # A running job beats every SXSH_JOB_HEARTBEAT seconds (10): silent for three beats, it is
-    # abandoned, whatever its task's time limit.
+    # A running job beats every SXSH_JOB_HEARTBEAT seconds (20): silent for three beats (60 s), it
+    # is abandoned, whatever its task's time limit.
     silent_import = Job.objects.create(
         created_by=user, kind=Job.Kind.IMPORT_ASSESSMENTS, params={"confirmed": True}
     )
     Job.objects.filter(pk=silent_import.pk).update(
-        status="running", created_at=old, started_at=old, heartbeat_at=now - datetime.timedelta(seconds=31)
+        status="running", created_at=old, started_at=old, heartbeat_at=now - datetime.timedelta(seconds=61)
     )
     missed_two_beats = _export_job(
         user,
         status="running",
         created_at=old,
         started_at=old,
-        heartbeat_at=now - datetime.timedelta(seconds=25),
+        heartbeat_at=now - datetime.timedelta(seconds=50),
     )
     _export_job(user, status="done", created_at=old)
     assert set(reconcile.stale_jobs(now=now).values_list("pk", flat=True)) == {
@@ -83,7 +84,7 @@ def test_only_stale_work_is_found(users):
     # Running for two minutes while nobody holds or waits for the rollup's lock: its worker is gone.
     orphaned = RollupRun.objects.create(trigger="manual", status="running")
     RollupRun.objects.filter(pk=orphaned.pk).update(started_at=now - datetime.timedelta(minutes=2))
-    assert set(reconcile.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {
+    assert set(rollups.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {
         queued.pk,
         stuck.pk,
         orphaned.pk,
@@ -93,9 +94,9 @@ def test_only_stale_work_is_found(users):
 
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        assert reconcile.rollup_lock_in_use()
-        assert set(reconcile.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {queued.pk, stuck.pk}
-    assert not reconcile.rollup_lock_in_use()
+        assert rollups.rollup_lock_in_use()
+        assert set(rollups.stale_rollup_runs(now=now).values_list("pk", flat=True)) == {queued.pk, stuck.pk}
+    assert not rollups.rollup_lock_in_use()
 
 
 def test_a_stale_job_is_put_back_and_runs_once(users):
@@ -421,6 +422,23 @@ def _within(seconds: float, predicate) -> bool:
     return False
 
 
+def test_a_job_beats_every_20_seconds_and_is_stale_after_a_minute_by_default(users, settings):
+    """The default leaves a live worker a minute of silence (a failover, a paused VM) before its job
+    may be claimed again; the setting still changes it."""
+    import os
+
+    assert settings.SXSH_JOB_HEARTBEAT == float(os.environ.get("SXSH_JOB_HEARTBEAT", 20))
+    del settings.SXSH_JOB_HEARTBEAT
+    settings.SXSH_RECONCILE_RUNNING_AFTER = None
+    assert services.heartbeat_every() == 20
+    assert services.running_stale_after() == datetime.timedelta(seconds=60)
+    job = _export_job(users["ministry"], status="running", claimed_by="live", task_id="first")
+    for silent, taken in ((50, False), (61, True)):
+        Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(seconds=silent))
+        assert Job.objects.get(pk=job.pk).is_stalled is taken
+        assert (services.claim(job.pk, task_id="second") is not None) is taken
+
+
 def test_the_claim_threshold_is_three_beats(settings):
     settings.SXSH_JOB_HEARTBEAT = 10
     settings.SXSH_RECONCILE_RUNNING_AFTER = None
@@ -502,3 +520,104 @@ def test_old_uploads_no_live_job_needs_are_removed(users, settings, tmp_path):
     assert Job.objects.get(pk=confirmed.pk).status == Job.Status.PENDING
     assert Job.objects.get(pk=running.pk).input_file
     assert reconcile.sweep_uploads() == []
+
+
+# ------------------------------------------------------------------ the registry apps fill in
+
+
+def test_registered_stale_work_is_put_back_once_and_given_up_after_too_many(monkeypatch, settings):
+    """Work of another app reaches the reconciler only through ``jobs.registry``: its stale pieces
+    are claimed in the ledger, put back once per guard interval, and given up past the limit."""
+    from jobs import registry
+
+    monkeypatch.setattr(registry, "_stale_work", {})
+    settings.SXSH_RECONCILE_MAX_REQUEUES = 2
+    sent, failed = [], []
+    registry.register_stale_work(
+        "survey", find=lambda now: [41, 42], enqueue=sent.append, give_up=failed.append, given_up_as="dropped"
+    )
+    now = timezone.now()
+    assert reconcile.reconcile(now=now).requeued == [("survey", 41), ("survey", 42)]
+    assert reconcile.reconcile(now=now).requeued == []  # put back moments ago: left alone
+    later = now + datetime.timedelta(hours=1)
+    assert reconcile.reconcile(now=later).requeued == [("survey", 41), ("survey", 42)]
+    outcome = reconcile.reconcile(now=later + datetime.timedelta(hours=1))
+    assert outcome.requeued == [] and outcome.failed == [("survey", 41), ("survey", 42)]
+    assert sent == [41, 42, 41, 42] and failed == [41, 42]
+    with pytest.raises(ValueError):
+        registry.register_stale_work("x" * 25, find=list, enqueue=print, give_up=print)
+
+
+def test_a_registered_upload_folder_keeps_what_its_app_says_is_in_use(monkeypatch, settings, tmp_path):
+    """The sweep asks a folder's app, once per pass with every old file, which ones are still needed."""
+    import os
+
+    from jobs import registry
+
+    monkeypatch.setattr(registry, "_upload_folders", {})
+    settings.SXSH_UPLOADS_KEPT_FOR = 3600
+    asked = []
+
+    def in_use(names):
+        asked.append(sorted(names))
+        return {"drafts/a/kept.bin"}
+
+    registry.register_upload_folder("/drafts/", in_use=in_use)
+    for name, age in (
+        ("a/kept.bin", LONG_AGO),
+        ("a/gone.bin", LONG_AGO),
+        ("young.bin", datetime.timedelta(0)),
+    ):
+        path = tmp_path / "drafts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+        stamp = (timezone.now() - age).timestamp()
+        os.utime(path, (stamp, stamp))
+    (tmp_path / "elsewhere.bin").write_bytes(b"x")
+    os.utime(tmp_path / "elsewhere.bin", (0, 0))  # not in a registered folder: never touched
+
+    assert reconcile.sweep_uploads() == ["drafts/a/gone.bin"]
+    assert asked == [["drafts/a/gone.bin", "drafts/a/kept.bin"]]
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["drafts/a/kept.bin", "drafts/young.bin", "elsewhere.bin"]
+
+
+def test_every_app_registers_its_work_and_folders():
+    """What used to be written into the reconciler is now registered by its owner at start-up."""
+    from jobs import registry
+
+    assert "rollup" in {w.target for w in registry.stale_work()}
+    assert {f.path for f in registry.upload_folders()} >= {"jobs/in", "jobs/out", "imports/activities"}
+
+
+ABOVE_JOBS = (
+    "provinces",
+    "enterprises",
+    "accounts",
+    "assessments",
+    "reporting",
+    "webhooks",
+    "indicators",
+    "demo",
+)
+
+
+@pytest.mark.parametrize("module", ["registry", "reconcile", "services"])
+def test_the_generic_job_modules_import_no_app_above_jobs(module):
+    """``jobs`` sits below every app: its reconciler reaches their work through the registry."""
+    import ast
+    import pathlib
+
+    import jobs
+
+    tree = ast.parse((pathlib.Path(jobs.__file__).parent / f"{module}.py").read_text())
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and (not isinstance(node, ast.ImportFrom) or node.level == 0)
+        for alias in node.names
+    }
+    # Still to move: the assessment import's task and the owed notification emails.
+    older = {"assessments", "reporting"} if module == "reconcile" else set()
+    assert not imported & (set(ABOVE_JOBS) - older)
