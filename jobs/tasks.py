@@ -65,16 +65,7 @@ def _run_list(job: Job, claim: str, export, filters: dict) -> None:
                 on_progress=progress,
                 progress_every=PROGRESS_EVERY,
             )
-            tmp.seek(0)
-            services.report_progress(job_id, rows, total=rows, claim=claim)
-            message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
-            services.finish(
-                job_id,
-                claim=claim,
-                result={"rows": rows},
-                message=message,
-                output=(export.filename(timezone.localdate()), File(tmp)),
-            )
+            _finish_export(job_id, claim, rows, tmp, export.filename(timezone.localdate()))
     except services.ClaimLost:
         raise
     except InvalidFilters as exc:
@@ -88,6 +79,14 @@ def _run_list(job: Job, claim: str, export, filters: dict) -> None:
         services.fail(
             job_id, _("The export failed. Try again; if it fails again, tell the administrator."), claim=claim
         )
+
+
+def _finish_export(job_id: int, claim: str, rows: int, tmp, filename: str) -> None:
+    """Keep the written file ``tmp`` as the job's output, if the job is still this worker's."""
+    tmp.seek(0)
+    services.report_progress(job_id, rows, total=rows, claim=claim)
+    message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
+    services.finish(job_id, claim=claim, result={"rows": rows}, message=message, output=(filename, File(tmp)))
 
 
 def _run_workbook(job: Job, claim: str, workbook, filters: dict) -> None:
@@ -105,16 +104,7 @@ def _run_workbook(job: Job, claim: str, workbook, filters: dict) -> None:
 
         with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
             rows = workbook.write(tmp, user=job.created_by, filters=filters, on_progress=progress)
-            tmp.seek(0)
-            services.report_progress(job_id, rows, total=rows, claim=claim)
-            message = _("%(rows)s rows exported.") % {"rows": number_format(rows, force_grouping=True)}
-            services.finish(
-                job_id,
-                claim=claim,
-                result={"rows": rows},
-                message=message,
-                output=(workbook.filename(timezone.localdate(), **filters), File(tmp)),
-            )
+            _finish_export(job_id, claim, rows, tmp, workbook.filename(timezone.localdate(), **filters))
     except services.ClaimLost:
         raise
     except SoftTimeLimitExceeded:
